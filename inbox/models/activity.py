@@ -1,0 +1,44 @@
+"""What staff do around messages: internal notes, moderation actions, the audit trail."""
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+MODERATION_REASONS = ("offensive", "abusive", "threat", "spam", "personal_data", "off_topic", "other")
+
+
+class Note(db.Model):
+    """An internal note on a conversation; never sent to the network."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    conversation_id = db.Column(db.ForeignKey("conversation.id", ondelete="CASCADE"), nullable=False, index=True)
+    user_id = db.Column(db.ForeignKey("user.id"), nullable=False)
+    body = db.Column(db.Text, nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    user = db.relationship("User")
+
+
+class ModerationAction(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    message_id = db.Column(db.ForeignKey("message.id", ondelete="CASCADE"), nullable=False, index=True)
+    user_id = db.Column(db.ForeignKey("user.id"))
+    action = db.Column(db.String(20), nullable=False)
+    reason = db.Column(db.String(20), nullable=False)
+    comment = db.Column(db.Text)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    user = db.relationship("User")
+
+
+class AuditEvent(db.Model):
+    """Who did what, when, from where."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.ForeignKey("user.id"), index=True)
+    action = db.Column(db.String(40), nullable=False)
+    target_type = db.Column(db.String(40))
+    target_id = db.Column(db.Integer)
+    detail = db.Column(db.JSON)
+    ip = db.Column(db.String(45))
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+
+    user = db.relationship("User")

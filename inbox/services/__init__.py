@@ -1,0 +1,1 @@
+"""Domain services: they know the data model, not HTTP."""

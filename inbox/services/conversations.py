@@ -1,0 +1,104 @@
+"""Conversation state: status, assignment, and the summary fields the inbox sorts on."""
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+
+from ..extensions import db
+from ..models import URGENCY_RANK, Conversation, Message, User
+from ..models.base import utcnow
+from . import audit, events
+
+_RANK_TO_URGENCY = {rank: name for name, rank in URGENCY_RANK.items()}
+
+
+class ConversationError(ValueError):
+    """A requested change that is not allowed (unknown status, inactive assignee...)."""
+
+
+def note_inbound(conversation: Conversation, message: Message) -> None:
+    """Update a conversation for a new inbound message; an inbound message reopens it."""
+    if conversation.status in ("resolved", "snoozed"):
+        conversation.status = "open"
+        conversation.opened_at = message.created_at
+        conversation.resolved_at = None
+        conversation.first_response_at = None
+        conversation.snoozed_until = None
+    if conversation.waiting_since is None:
+        conversation.waiting_since = message.created_at
+    conversation.message_count = (conversation.message_count or 0) + 1
+    if conversation.last_message_at is None or message.created_at >= conversation.last_message_at:
+        conversation.last_message_at = message.created_at
+        conversation.last_excerpt = message.body[:280]
+
+
+def note_outbound(conversation: Conversation, message: Message) -> None:
+    """A public reply by a person answers everything waiting."""
+    now = message.created_at
+    if conversation.first_response_at is None:
+        conversation.first_response_at = now
+    conversation.waiting_since = None
+    conversation.message_count = (conversation.message_count or 0) + 1
+    conversation.last_message_at = now
+    conversation.last_excerpt = message.body[:280]
+
+
+def refresh_classification(conversation_ids) -> None:
+    """Recompute urgency, sentiment and the moderation flag from each conversation's messages."""
+    ids = list(set(conversation_ids))
+    if not ids:
+        return
+    rank = case(*[(Message.urgency == name, value) for name, value in URGENCY_RANK.items()], else_=None)
+    any_flag = Message.flag_toxic | Message.flag_threat | Message.flag_spam | Message.flag_personal_data
+    rows = db.session.execute(
+        select(
+            Message.conversation_id,
+            func.min(case((Message.created_at >= Conversation.opened_at, rank), else_=None)),
+            func.min(rank),
+            func.max(case((any_flag & (Message.visibility == "visible"), 1), else_=0)),
+        )
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(Message.conversation_id.in_(ids), Message.direction == "in",
+               Message.classify_status == "done")
+        .group_by(Message.conversation_id)
+    ).all()
+    latest_sentiment = dict(db.session.execute(
+        select(Message.conversation_id, Message.sentiment)
+        .where(Message.conversation_id.in_(ids), Message.direction == "in",
+               Message.classify_status == "done")
+        .order_by(Message.conversation_id, Message.created_at)
+    ).all())
+    for conversation_id, cycle_rank, any_rank, flagged in rows:
+        best = cycle_rank if cycle_rank is not None else any_rank
+        values = {"flagged": bool(flagged), "sentiment": latest_sentiment.get(conversation_id)}
+        if best is not None:
+            values.update(urgency=_RANK_TO_URGENCY[best], urgency_rank=best)
+        db.session.execute(db.update(Conversation).where(Conversation.id == conversation_id).values(**values))
+
+
+def set_status(conversation: Conversation, status: str, user: User, snoozed_until: datetime | None = None) -> None:
+    if status not in ("open", "pending", "resolved", "snoozed"):
+        raise ConversationError(f"Unknown status: {status}")
+    if status == "snoozed" and (snoozed_until is None or snoozed_until <= utcnow()):
+        raise ConversationError("A snooze needs a date in the future.")
+    previous = conversation.status
+    if previous == "resolved" and status != "resolved":
+        conversation.opened_at = utcnow()
+        conversation.first_response_at = None
+    conversation.status = status
+    conversation.resolved_at = utcnow() if status == "resolved" else None
+    conversation.snoozed_until = snoozed_until if status == "snoozed" else None
+    audit.record("conversation.status", conversation, user=user, previous=previous, status=status)
+    db.session.commit()
+    events.publish("conversation.updated", conversation_id=conversation.id, status=status)
+
+
+def assign(conversation: Conversation, assignee: User | None, user: User) -> None:
+    if assignee is not None and not assignee.active:
+        raise ConversationError("This colleague's account is disabled.")
+    previous = conversation.assignee_id
+    conversation.assignee = assignee
+    audit.record("conversation.assign", conversation, user=user, previous=previous,
+                 assignee=assignee.id if assignee else None)
+    db.session.commit()
+    events.publish("conversation.updated", conversation_id=conversation.id,
+                   assignee=assignee.name if assignee else None)

@@ -1,0 +1,75 @@
+"""Which conversations the inbox shows, in which order, with which filters."""
+from dataclasses import dataclass, field
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import joinedload
+
+from ..models import URGENCY_RANK, Conversation, Message
+
+FILTER_KEYS = ("status", "urgency", "sentiment", "channel", "assignee", "flag")
+
+
+@dataclass
+class InboxFilters:
+    status: str | None = "open"
+    urgency: str | None = None
+    sentiment: str | None = None
+    channel: int | None = None
+    assignee: str | None = None  # a user id, "me", or "none"
+    flag: str | None = None
+    errors: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, args, default_status: str | None = "open") -> "InboxFilters":
+        filters = cls(status=args.get("status", default_status) or None)
+        filters.urgency = args.get("urgency") or None
+        filters.sentiment = args.get("sentiment") or None
+        filters.flag = args.get("flag") or None
+        filters.assignee = args.get("assignee") or None
+        channel = args.get("channel") or None
+        if channel is not None:
+            try:
+                filters.channel = int(channel)
+            except ValueError:
+                filters.errors["channel"] = "must be a channel id"
+        if filters.status not in (None, "all", "open", "pending", "resolved", "snoozed"):
+            filters.errors["status"] = "must be one of open, pending, resolved, snoozed, all"
+        if filters.urgency not in (None, *URGENCY_RANK):
+            filters.errors["urgency"] = "must be one of critical, high, normal, low"
+        if filters.sentiment not in (None, "negative", "neutral", "positive"):
+            filters.errors["sentiment"] = "must be one of negative, neutral, positive"
+        if filters.flag not in (None, "any", "toxic", "threat", "spam", "personal_data"):
+            filters.errors["flag"] = "must be one of any, toxic, threat, spam, personal_data"
+        if filters.assignee not in (None, "me", "none") and not str(filters.assignee).isdigit():
+            filters.errors["assignee"] = "must be a user id, me or none"
+        return filters
+
+
+def conversation_query(filters: InboxFilters, user=None):
+    """A select of conversations, most urgent first, then longest waiting."""
+    query = select(Conversation).options(
+        joinedload(Conversation.author), joinedload(Conversation.channel), joinedload(Conversation.assignee)
+    )
+    if filters.status and filters.status != "all":
+        query = query.where(Conversation.status == filters.status)
+    if filters.urgency:
+        query = query.where(Conversation.urgency == filters.urgency)
+    if filters.sentiment:
+        query = query.where(Conversation.sentiment == filters.sentiment)
+    if filters.channel:
+        query = query.where(Conversation.channel_id == filters.channel)
+    if filters.assignee == "me" and user is not None:
+        query = query.where(Conversation.assignee_id == user.id)
+    elif filters.assignee == "none":
+        query = query.where(Conversation.assignee_id.is_(None))
+    elif filters.assignee and str(filters.assignee).isdigit():
+        query = query.where(Conversation.assignee_id == int(filters.assignee))
+    if filters.flag == "any":
+        query = query.where(Conversation.flagged.is_(True))
+    elif filters.flag:
+        query = query.where(exists().where(
+            Message.conversation_id == Conversation.id, getattr(Message, f"flag_{filters.flag}").is_(True)))
+    return query.order_by(
+        Conversation.urgency_rank, Conversation.waiting_since.is_(None),
+        Conversation.waiting_since, Conversation.id,
+    )

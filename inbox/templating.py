@@ -1,0 +1,37 @@
+"""Template filters and globals."""
+from datetime import datetime
+
+from flask_babel import format_timedelta, lazy_gettext as _l
+
+from .models.base import utcnow
+
+URGENCY_LABELS = {"critical": _l("critical"), "high": _l("high"), "normal": _l("normal"), "low": _l("low")}
+SENTIMENT_LABELS = {"negative": _l("negative"), "neutral": _l("neutral"), "positive": _l("positive")}
+FLAG_LABELS = {"toxic": _l("toxic"), "threat": _l("threat"), "spam": _l("spam"),
+               "personal_data": _l("personal data")}
+STATUS_LABELS = {"open": _l("open"), "pending": _l("pending"), "resolved": _l("resolved"),
+                 "snoozed": _l("snoozed"), "all": _l("all")}
+REASON_LABELS = {"offensive": _l("offensive"), "abusive": _l("abusive"), "threat": _l("threat"),
+                 "spam": _l("spam"), "personal_data": _l("personal data"), "off_topic": _l("off-topic"),
+                 "other": _l("other")}
+DELIVERY_LABELS = {"queued": _l("queued"), "sent": _l("sent"), "failed": _l("failed")}
+
+
+def waiting_for(since: datetime | None) -> str:
+    if since is None:
+        return ""
+    return format_timedelta(utcnow() - since, granularity="minute", threshold=1.1)
+
+
+def init_app(app):
+    app.jinja_env.filters["waiting_for"] = waiting_for
+    app.jinja_env.globals.update(
+        URGENCY_LABELS=URGENCY_LABELS, SENTIMENT_LABELS=SENTIMENT_LABELS, FLAG_LABELS=FLAG_LABELS,
+        STATUS_LABELS=STATUS_LABELS, REASON_LABELS=REASON_LABELS, DELIVERY_LABELS=DELIVERY_LABELS,
+    )
+
+    @app.context_processor
+    def institution():
+        from flask_babel import get_locale
+
+        return {"institution_name": app.config["INSTITUTION_NAME"], "current_locale": str(get_locale())}

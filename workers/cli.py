@@ -1,0 +1,115 @@
+"""The `parvis` command: web administration commands plus the worker-side ones."""
+import logging
+import os
+import signal
+import subprocess
+import sys
+
+import click
+from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command, with_appcontext
+
+from inbox import create_app
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False,
+             help="Parvis, the community inbox for public institutions.")
+def main():
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+main.add_command(shell_command)
+main.add_command(routes_command)
+
+
+@main.command("worker")
+@click.option("--queue", "queues", multiple=True, help="Queues to listen on (default: all).")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--sweep-every", type=float, default=15.0, show_default=True,
+              help="Seconds between sweeps (0 disables the sweeper in this worker).")
+@click.option("--name", default=None)
+def worker_command(queues, burst, sweep_every, name):
+    """Start an RQ worker; the classifier is loaded once, before jobs are forked."""
+    from inbox.services.queue import ALL_QUEUES
+
+    from .classifier import ClassifierLoadError
+    from .worker import run_worker
+
+    try:
+        run_worker(queues or ALL_QUEUES, burst=burst, sweep_every=sweep_every, name=name)
+    except ClassifierLoadError as exc:
+        raise click.ClickException(f"The classifier could not be loaded, the worker does not start: {exc}")
+
+
+@main.command("sweep")
+def sweep_command():
+    """Re-enqueue pending classifications and lost deliveries once."""
+    from .sweep import sweep
+
+    click.echo(sweep())
+
+
+@main.command("upgrade-db")
+@with_appcontext
+def upgrade_db():
+    """Bring the database schema up to date (Alembic)."""
+    from flask_migrate import upgrade
+
+    upgrade()
+
+
+def _demo_logins():
+    from inbox.demo.seed import DEMO_USERS
+
+    return "\n".join(f"    {u['role']:<10} {u['email']:<28} {u['password']}" for u in DEMO_USERS)
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--no-worker", is_flag=True, help="Do not start the worker alongside the web server.")
+@click.pass_context
+def run_command(ctx, host, port, no_worker):
+    """All in one: migrate, seed demo data when empty, start Redis (embedded), the worker and the web inbox."""
+    from flask_migrate import upgrade
+    from werkzeug.serving import run_simple
+
+    from inbox.demo.seed import seed
+    from inbox.models import User
+
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    with app.app_context():
+        upgrade()
+        if User.query.count() == 0:
+            click.echo(f"Demo data: {seed()}")
+    worker = None
+    if not no_worker:
+        env = dict(os.environ, REDIS_URL=app.config["REDIS_URL"], PARVIS_INSTANCE=app.instance_path)
+        worker = subprocess.Popen([sys.executable, "-m", "workers", "worker"], env=env)
+    url = f"http://{host}:{port}/"
+    click.echo(f"\nParvis is running: {url}\nDemo logins (change them before real use):\n{_demo_logins()}\n")
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+def _add_classifier_commands():
+    import importlib
+
+    try:
+        classifier_cli = importlib.import_module("workers.classifier.cli")
+    except ModuleNotFoundError:  # the classifier commands are being written (issue #3)
+        return
+
+    for name in ("classify", "train_classifier", "eval_classifier", "reclassify"):
+        command = getattr(classifier_cli, name, None)
+        if command is not None:
+            main.add_command(command)
+
+
+_add_classifier_commands()
