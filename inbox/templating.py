@@ -14,6 +14,7 @@ STATUS_LABELS = {"open": _l("open"), "pending": _l("pending"), "resolved": _l("r
 REASON_LABELS = {"offensive": _l("offensive"), "abusive": _l("abusive"), "threat": _l("threat"),
                  "spam": _l("spam"), "personal_data": _l("personal data"), "off_topic": _l("off-topic"),
                  "other": _l("other")}
+MODERATION_ACTION_LABELS = {"hide": _l("hidden"), "unhide": _l("unhidden"), "delete": _l("deleted")}
 DELIVERY_LABELS = {"queued": _l("queued"), "sent": _l("sent"), "failed": _l("failed")}
 
 
@@ -28,6 +29,7 @@ def init_app(app):
     app.jinja_env.globals.update(
         URGENCY_LABELS=URGENCY_LABELS, SENTIMENT_LABELS=SENTIMENT_LABELS, FLAG_LABELS=FLAG_LABELS,
         STATUS_LABELS=STATUS_LABELS, REASON_LABELS=REASON_LABELS, DELIVERY_LABELS=DELIVERY_LABELS,
+        MODERATION_ACTION_LABELS=MODERATION_ACTION_LABELS,
     )
 
     @app.context_processor

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 import redis as redis_lib
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from inbox import create_app
@@ -90,8 +92,22 @@ def app(backend, tmp_root, redis_client, monkeypatch):
     set_app(None)
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests do not share `g` with the test's own app context.
+
+    Tests keep an app context open to use the database directly; Flask would reuse it for
+    each request, so per-request caches (the signed-in user, the locale) would leak across.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 
