@@ -9,6 +9,7 @@ Redis so that every worker waits) and retries idempotent calls with exponential 
 import logging
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 from datetime import datetime
 
 import redis
@@ -185,7 +186,9 @@ class Connector:
                 response = self.session.request(method, url, **kwargs)
             except requests.RequestException as exc:
                 if attempt == attempts:
-                    raise DeliveryError(f"{self.kind} unreachable: {exc}") from exc
+                    # Never the URL itself: its query string may carry an access token.
+                    host = urlsplit(url).netloc
+                    raise DeliveryError(f"{self.kind} unreachable ({host}): {type(exc).__name__}") from exc
                 time.sleep(backoff * 2 ** (attempt - 1))
                 continue
             delay = self.rate_limit_delay(response)

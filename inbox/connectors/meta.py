@@ -60,11 +60,15 @@ class MetaConnector(Connector):
     def _token(self) -> dict:
         return {"access_token": self.require(self.secret("access_token"), "access_token")}
 
-    def error_message(self, response):
+    def _error(self, response) -> dict:
         try:
-            error = response.json().get("error") or {}
+            error = response.json().get("error")
         except (ValueError, AttributeError):
-            error = {}
+            return {}
+        return error if isinstance(error, dict) else {"message": str(error)}
+
+    def error_message(self, response):
+        error = self._error(response)
         if error:
             return f"HTTP {response.status_code}: ({error.get('code')}) {error.get('message')}"
         return super().error_message(response)
@@ -74,10 +78,7 @@ class MetaConnector(Connector):
             return True
         if response.status_code < 400:
             return False
-        try:
-            return (response.json().get("error") or {}).get("code") in RATE_LIMIT_CODES
-        except (ValueError, AttributeError):
-            return False
+        return self._error(response).get("code") in RATE_LIMIT_CODES
 
     def rate_limit_delay(self, response):
         """X-Business-Use-Case-Usage gives minutes to regain access; X-App-Usage percentages."""

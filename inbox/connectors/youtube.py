@@ -44,12 +44,15 @@ class YouTubeConnector(Connector):
     def _headers(self) -> dict:
         return {"Authorization": f"Bearer {self.require(self.secret('access_token'), 'access_token')}"}
 
-    def _reasons(self, response) -> set:
+    def _error(self, response) -> dict:
         try:
-            error = response.json().get("error") or {}
+            error = response.json().get("error")
         except (ValueError, AttributeError):
-            return set()
-        return {e.get("reason") for e in error.get("errors") or []}
+            return {}
+        return error if isinstance(error, dict) else {"message": str(error)}
+
+    def _reasons(self, response) -> set:
+        return {e.get("reason") for e in self._error(response).get("errors") or [] if isinstance(e, dict)}
 
     def is_rate_limited(self, response):
         return response.status_code == 429 or (response.status_code == 403 and bool(self._reasons(response) & QUOTA_REASONS))
@@ -60,10 +63,7 @@ class YouTubeConnector(Connector):
         return None
 
     def error_message(self, response):
-        try:
-            error = response.json().get("error") or {}
-        except (ValueError, AttributeError):
-            error = {}
+        error = self._error(response)
         if error:
             reasons = ",".join(sorted(r for r in self._reasons(response) if r))
             return f"HTTP {response.status_code}: {error.get('message')} ({reasons})"
