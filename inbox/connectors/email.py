@@ -60,7 +60,9 @@ class SmtpSender:
                     client.starttls(context=ssl.create_default_context())
                 user = self.c.setting("smtp_username") or self.c.setting("username")
                 password = self.c.secret("smtp_password") or self.c.secret("password")
-                if user and password:
+                client.ehlo_or_helo_if_needed()
+                # A relay on a trusted network may offer no AUTH at all: then none is attempted.
+                if user and password and client.has_extn("auth"):
                     client.login(user, password)
                 client.send_message(message)
         except smtplib.SMTPAuthenticationError as exc:
