@@ -1,6 +1,8 @@
 """Channels: create, configure, check and disable them; record what the network last said."""
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
+
 from ..connectors import CONNECTORS, DeliveryError, connector_for
 from ..extensions import db
 from ..models import Channel, User
@@ -27,19 +29,19 @@ def _clean(kind: str, values: dict, keep_secrets: dict | None = None) -> tuple[d
             if value:
                 secrets[spec.name] = value
             elif spec.required and not secrets.get(spec.name):
-                errors[spec.name] = "required"
+                errors[spec.name] = _l("required")
             continue
         if not value:
             if spec.required:
-                errors[spec.name] = "required"
+                errors[spec.name] = _l("required")
             elif spec.default:
                 settings[spec.name] = spec.default
             continue
         if spec.kind == "int" and not value.isdigit():
-            errors[spec.name] = "must be a whole number"
+            errors[spec.name] = _l("must be a whole number")
             continue
         if spec.name.endswith("url") and not value.startswith(("https://", "http://")):
-            errors[spec.name] = "must start with https://"
+            errors[spec.name] = _l("must start with https://")
             continue
         settings[spec.name] = value
     return settings, secrets, errors
@@ -49,9 +51,10 @@ def _interval(value) -> int:
     try:
         interval = int(value)
     except (TypeError, ValueError):
-        raise ChannelError({"poll_interval_seconds": "must be a whole number of seconds"}) from None
+        raise ChannelError({"poll_interval_seconds": _l("must be a whole number of seconds")}) from None
     if not MIN_POLL_INTERVAL <= interval <= MAX_POLL_INTERVAL:
-        raise ChannelError({"poll_interval_seconds": f"must be between {MIN_POLL_INTERVAL} and {MAX_POLL_INTERVAL}"})
+        raise ChannelError({"poll_interval_seconds": _l("must be between %(low)s and %(high)s seconds",
+                                                        low=MIN_POLL_INTERVAL, high=MAX_POLL_INTERVAL)})
     return interval
 
 
@@ -61,7 +64,7 @@ def create_channel(kind: str, name: str, values: dict, user: User | None, poll_i
     name = (name or "").strip()
     settings, secrets, errors = _clean(kind, values)
     if not name:
-        errors["name"] = "required"
+        errors["name"] = _l("required")
     if errors:
         raise ChannelError(errors)
     secrets.setdefault("signing_secret", Channel.new_secret())
@@ -78,7 +81,7 @@ def update_channel(channel: Channel, name: str, values: dict, user: User | None,
     """Change settings; a secret left empty keeps its stored value."""
     settings, secrets, errors = _clean(channel.kind, values, keep_secrets=channel.secrets)
     if not (name or "").strip():
-        errors["name"] = "required"
+        errors["name"] = _l("required")
     if errors:
         raise ChannelError(errors)
     channel.name = name.strip()[:120]
