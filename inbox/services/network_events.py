@@ -36,7 +36,7 @@ class ApplyResult:
 
 def apply_events(channel, network_events) -> ApplyResult:
     result = ApplyResult()
-    new_items, new_raws = [], []
+    new_items, new_raws, changed = [], [], []
     for event in network_events:
         existing = Message.query.filter_by(channel_id=channel.id, external_id=event.external_id).first()
         if event.action in ("message", "edit") and existing is None:
@@ -51,17 +51,24 @@ def apply_events(channel, network_events) -> ApplyResult:
         elif event.action in ("message", "edit"):
             text = event.text if event.text is not None else (event.item or {}).get("text")
             if event.action == "edit" or (text is not None and text != existing.body):
-                result.edited += _edit(existing, text, event.raw)
+                if _edit(existing, text, event.raw):
+                    result.edited += 1
+                    changed.append(existing)
             else:
                 result.duplicates += 1
         elif existing is not None and event.action == "delete":
-            result.deleted += _set_visibility(existing, "deleted")
+            if _set_visibility(existing, "deleted"):
+                result.deleted += 1
+                changed.append(existing)
         elif existing is not None and event.action in ("hide", "unhide"):
-            changed = _set_visibility(existing, "hidden" if event.action == "hide" else "visible")
-            setattr(result, "hidden" if event.action == "hide" else "unhidden",
-                    getattr(result, "hidden" if event.action == "hide" else "unhidden") + changed)
-    # Commit the edits first: ingest_messages commits its own transaction.
+            counter = "hidden" if event.action == "hide" else "unhidden"
+            if _set_visibility(existing, "hidden" if event.action == "hide" else "visible"):
+                setattr(result, counter, getattr(result, counter) + 1)
+                changed.append(existing)
+    # Commit the changes first (ingest_messages commits its own transaction), then tell the pages.
     db.session.commit()
+    for message in changed:
+        events.publish("conversation.updated", conversation_id=message.conversation_id, message_id=message.id)
     if new_items:
         for ingested in ingest_messages(channel, new_items, new_raws):
             if ingested.created:
@@ -73,9 +80,9 @@ def apply_events(channel, network_events) -> ApplyResult:
     return result
 
 
-def _edit(message: Message, text: str | None, raw) -> int:
+def _edit(message: Message, text: str | None, raw) -> bool:
     if text is None or text == message.body or message.visibility == "deleted":
-        return 0
+        return False
     message.body = text
     message.edited_at = utcnow()
     if raw is not None:
@@ -89,15 +96,14 @@ def _edit(message: Message, text: str | None, raw) -> int:
         conversation.last_excerpt = text[:280]
     audit.record("network.edit", message)
     db.session.flush()
-    events.publish("conversation.updated", conversation_id=message.conversation_id, message_id=message.id)
-    return 1
+    return True
 
 
-def _set_visibility(message: Message, visibility: str) -> int:
+def _set_visibility(message: Message, visibility: str) -> bool:
     if message.visibility == visibility or message.visibility == "deleted":
-        return 0
+        return False
     message.visibility = visibility
     audit.record(f"network.{visibility}", message)
+    db.session.flush()
     refresh_classification([message.conversation_id])
-    events.publish("conversation.updated", conversation_id=message.conversation_id, message_id=message.id)
-    return 1
+    return True
