@@ -53,13 +53,14 @@ def poll_channel(channel_id: int) -> dict | str:
     """Job: fetch what is new on one channel, store it, move the cursor, plan the next poll."""
     with app_context():
         client = get_redis()
-        client.delete(f"parvis:poll:queued:{channel_id}")
         token = str(uuid.uuid4())
         if not client.set(_lock_key(channel_id), token, nx=True, ex=LOCK_SECONDS):
             return "already polling"
         try:
             return _poll_locked(channel_id)
         finally:
+            # Only now may the scheduler queue this channel again: next_poll_at has moved on.
+            client.delete(f"parvis:poll:queued:{channel_id}")
             _release(client, channel_id, token)
 
 

@@ -108,3 +108,24 @@ def test_bad_token(app, make_channel, youtube):
         connector_for(channel).check_connection()
     assert "invalid authentication credentials" in str(info.value)
     assert google_error(401, "m", "authError").status_code == 401
+
+
+def test_sweep_requeues_lost_and_abandoned_moderation_actions(app, factory, channel, youtube, redis_client):
+    from datetime import timedelta
+
+    from inbox.models import ModerationAction
+    from inbox.models.base import utcnow
+    from inbox.services.queue import QUEUE_DELIVER
+    from workers.sweep import sweep
+
+    poll_channel(channel.id)
+    message = Message.query.filter_by(external_id="UgyWeTdgc4sc1xgmbld4AaABAg").one()
+    lost = moderation.moderate(message, "hide", "offensive", factory.user())
+    redis_client.delete(f"rq:queue:{QUEUE_DELIVER}")  # the job was lost with Redis
+    db.session.execute(db.update(ModerationAction).values(created_at=utcnow() - timedelta(minutes=5),
+                                                          delivery_status="sending", delivery_attempts=1,
+                                                          claimed_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    assert sweep()["moderation_requeued"] == 1
+    assert redis_client.llen(f"rq:queue:{QUEUE_DELIVER}") == 1
+    assert deliver_moderation(lost.id) == "sent" and youtube.moderation[message.external_id] == "heldForReview"

@@ -28,6 +28,12 @@ def test_only_due_enabled_pollable_channels_are_enqueued_once(app, factory):
     assert schedule_due_polls() == []  # already queued
     jobs = Queue(QUEUE_MAINTENANCE, connection=get_redis(app)).jobs
     assert [(j.func_name, j.args) for j in jobs] == [(POLL_JOB, (due.id,))]
+    # Once polled (here: failed, so backed off), it is not due again before its next time.
+    assert poll_channel(due.id) == "error"
+    assert schedule_due_polls() == []
+    db.session.execute(db.update(Channel).where(Channel.id == due.id).values(next_poll_at=utcnow()))
+    db.session.commit()
+    assert schedule_due_polls() == [due.id]
 
 
 def test_a_channel_being_polled_is_not_polled_again(app, factory):
