@@ -1,0 +1,82 @@
+"""Response tracking: one row per opening cycle of a conversation and one per public reply.
+
+They are written by the services at the moment things happen (see services.cycles), so the
+statistics never have to replay a conversation's history, and reopenings keep their own figures.
+"""
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+from .message import Message
+
+SLA_STATES = ("running", "met", "breached", "cancelled")
+
+
+class ConversationCycle(db.Model):
+    """From an opening (or reopening) of a conversation to its resolution."""
+
+    __table_args__ = (
+        db.Index("ix_cycle_first_inbound", "first_inbound_at", "channel_id"),
+        db.Index("ix_cycle_resolved", "resolved_at"),
+        db.Index("ix_cycle_conversation", "conversation_id", "seq"),
+        db.Index("ix_cycle_sla_open", "sla_due_at"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    conversation_id = db.Column(db.ForeignKey("conversation.id", ondelete="CASCADE"), nullable=False)
+    channel_id = db.Column(db.ForeignKey("channel.id"), nullable=False)
+    seq = db.Column(db.Integer, nullable=False, default=1)
+    opened_at = db.Column(UTCDateTime, nullable=False)
+    # The first inbound message of the cycle starts the first-response clock; a cycle reopened
+    # by a person has none until a citizen writes.
+    first_inbound_at = db.Column(UTCDateTime)
+    first_response_at = db.Column(UTCDateTime)
+    first_responder_id = db.Column(db.ForeignKey("user.id"), index=True)
+    first_response_seconds = db.Column(db.Float)
+    first_response_business_seconds = db.Column(db.Float)
+    # Most severe classified urgency among the inbound messages before the first response.
+    urgency = db.Column(db.String(10))
+    sla_due_at = db.Column(UTCDateTime)
+    sla_warn_at = db.Column(UTCDateTime)
+    sla_warned_at = db.Column(UTCDateTime)
+    sla_breach_notified_at = db.Column(UTCDateTime)
+    resolved_at = db.Column(UTCDateTime)
+    resolver_id = db.Column(db.ForeignKey("user.id"), index=True)
+    resolution_seconds = db.Column(db.Float)
+    resolution_business_seconds = db.Column(db.Float)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    conversation = db.relationship("Conversation")
+
+    def sla_state(self, now) -> str | None:
+        """running, met, breached, cancelled (resolved unanswered before the deadline) or None."""
+        if self.sla_due_at is None:
+            return None
+        if self.first_response_at is not None:
+            return "met" if self.first_response_at <= self.sla_due_at else "breached"
+        if now > self.sla_due_at:
+            return "breached"
+        if self.resolved_at is not None:
+            return "cancelled"
+        return "running"
+
+
+class ReplyEvent(db.Model):
+    """A public reply by a person, with how long the citizen had been waiting for it."""
+
+    __table_args__ = (db.Index("ix_reply_event_replied", "replied_at", "channel_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    conversation_id = db.Column(db.ForeignKey("conversation.id", ondelete="CASCADE"), nullable=False, index=True)
+    cycle_id = db.Column(db.ForeignKey("conversation_cycle.id", ondelete="CASCADE"), index=True)
+    message_id = db.Column(db.ForeignKey("message.id", ondelete="CASCADE"), nullable=False, unique=True)
+    user_id = db.Column(db.ForeignKey("user.id"), index=True)
+    channel_id = db.Column(db.ForeignKey("channel.id"), nullable=False)
+    replied_at = db.Column(UTCDateTime, nullable=False)
+    waiting_since = db.Column(UTCDateTime)
+    is_first = db.Column(db.Boolean, nullable=False, default=False)
+    wait_seconds = db.Column(db.Float)
+    wait_business_seconds = db.Column(db.Float)
+
+
+# The dashboard scans inbound messages by date with these columns only (an index-only scan).
+db.Index("ix_message_stats", Message.created_at, Message.channel_id, Message.sentiment, Message.urgency,
+         postgresql_where=Message.direction == "in", sqlite_where=Message.direction == "in")
