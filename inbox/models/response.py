@@ -45,6 +45,8 @@ class ConversationCycle(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
     conversation = db.relationship("Conversation")
+    first_responder = db.relationship("User", foreign_keys=[first_responder_id])
+    resolver = db.relationship("User", foreign_keys=[resolver_id])
 
     def sla_state(self, now) -> str | None:
         """running, met, breached, cancelled (resolved unanswered before the deadline) or None."""
@@ -75,6 +77,11 @@ class ReplyEvent(db.Model):
     is_first = db.Column(db.Boolean, nullable=False, default=False)
     wait_seconds = db.Column(db.Float)
     wait_business_seconds = db.Column(db.Float)
+
+    conversation = db.relationship("Conversation")
+    cycle = db.relationship("ConversationCycle")
+    message = db.relationship("Message")
+    user = db.relationship("User")
 
 
 # The dashboard scans inbound messages by date with these columns only (an index-only scan).
