@@ -49,15 +49,18 @@ class ConversationCycle(db.Model):
     resolver = db.relationship("User", foreign_keys=[resolver_id])
 
     def sla_state(self, now) -> str | None:
-        """running, met, breached, cancelled (resolved unanswered before the deadline) or None."""
+        """met, breached, running, cancelled (resolved unanswered before the deadline) or None.
+
+        The same rules as the SQL in services.stats (docs/metrics.md).
+        """
         if self.sla_due_at is None:
             return None
         if self.first_response_at is not None:
             return "met" if self.first_response_at <= self.sla_due_at else "breached"
-        if now > self.sla_due_at:
-            return "breached"
-        if self.resolved_at is not None:
+        if self.resolved_at is not None and self.resolved_at <= self.sla_due_at:
             return "cancelled"
+        if min(self.resolved_at or now, now) > self.sla_due_at:
+            return "breached"
         return "running"
 
 
