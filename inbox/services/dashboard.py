@@ -1,0 +1,216 @@
+"""Every figure of the supervisor dashboard, exactly as defined in docs/metrics.md."""
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import and_, case, func, or_, select
+
+from ..extensions import db
+from ..models import (
+    MODERATION_REASONS, SENTIMENTS, URGENCIES, Channel, Conversation, ConversationCycle, Message,
+    ModerationAction, ReplyEvent, User,
+)
+from ..models.base import utcnow
+from . import settings
+from .stats_filters import StatsFilters, distribution
+
+AGE_BUCKETS = (("0-1h", 0, 1), ("1-4h", 1, 4), ("4-8h", 4, 8), ("8-24h", 8, 24), (">24h", 24, None))
+SLA_STATES = ("met", "breached", "running", "cancelled")
+Cycle = ConversationCycle
+
+
+def sla_state_expression(now: datetime):
+    """The SLA state of a cycle in SQL; the same rules as ConversationCycle.sla_state."""
+    due, answered, resolved = Cycle.sla_due_at, Cycle.first_response_at, Cycle.resolved_at
+    return case(
+        (answered.is_not(None), case((answered <= due, "met"), else_="breached")),
+        (and_(resolved.is_not(None), resolved <= due), "cancelled"),
+        (or_(resolved.is_not(None), due < now), "breached"),
+        else_="running",
+    )
+
+
+def urgency_expression():
+    """A cycle's SLA urgency; unclassified messages count as normal (services.sla)."""
+    return func.coalesce(Cycle.urgency, "normal")
+
+
+def cycle_scope(filters: StatsFilters) -> list:
+    """Cycles whose first-response clock started in the range."""
+    return [Cycle.first_inbound_at >= filters.start, Cycle.first_inbound_at < filters.end,
+            *filters.scope(Cycle.channel_id, Cycle.conversation_id)]
+
+
+def message_scope(filters: StatsFilters) -> list:
+    return [Message.direction == "in", Message.created_at >= filters.start, Message.created_at < filters.end,
+            *filters.scope(Message.channel_id, Message.conversation_id)]
+
+
+def _timings(filters: StatsFilters) -> dict:
+    cycles = cycle_scope(filters)
+    replies = [ReplyEvent.replied_at >= filters.start, ReplyEvent.replied_at < filters.end,
+               ReplyEvent.is_first.is_(False),
+               *filters.scope(ReplyEvent.channel_id, ReplyEvent.conversation_id)]
+    resolved = [Cycle.resolved_at >= filters.start, Cycle.resolved_at < filters.end,
+                *filters.scope(Cycle.channel_id, Cycle.conversation_id)]
+    empty = {"count": 0, "median": None, "p90": None}
+    return {
+        "first_response": {
+            "wall": distribution(Cycle.first_response_seconds, *cycles).get(None, empty),
+            "business": distribution(Cycle.first_response_business_seconds, *cycles).get(None, empty),
+            "unanswered": db.session.scalar(select(func.count()).select_from(Cycle).where(
+                *cycles, Cycle.first_response_at.is_(None))),
+        },
+        "reply_time": {
+            "wall": distribution(ReplyEvent.wait_seconds, *replies).get(None, empty),
+            "business": distribution(ReplyEvent.wait_business_seconds, *replies).get(None, empty),
+        },
+        "resolution": {
+            "wall": distribution(Cycle.resolution_seconds, *resolved).get(None, empty),
+            "business": distribution(Cycle.resolution_business_seconds, *resolved).get(None, empty),
+        },
+    }
+
+
+def _sla(filters: StatsFilters, now: datetime) -> dict:
+    state, urgency = sla_state_expression(now), urgency_expression()
+    rows = db.session.execute(select(urgency, state, func.count()).where(
+        *cycle_scope(filters), Cycle.sla_due_at.is_not(None)).group_by(urgency, state)).all()
+    result = {u: {s: 0 for s in SLA_STATES} for u in URGENCIES}
+    for urgency_value, state_value, count in rows:
+        result[urgency_value][state_value] = count
+    total = {s: sum(result[u][s] for u in URGENCIES) for s in SLA_STATES}
+    for figures in (*result.values(), total):
+        decided = figures["met"] + figures["breached"]
+        figures["percent_met"] = round(100 * figures["met"] / decided, 1) if decided else None
+    result["all"] = total
+    result["targets"] = settings.sla_targets()
+    return result
+
+
+def _local_hours(filters: StatsFilters):
+    """(local hour start, channel, sentiment, urgency, count) of inbound messages in the range."""
+    zone = settings.calendar().zone
+    where = message_scope(filters)
+    if db.engine.dialect.name == "postgresql":
+        hour = func.date_trunc("hour", func.timezone(zone.key, Message.created_at))
+        rows = db.session.execute(select(hour, Message.channel_id, Message.sentiment, Message.urgency, func.count())
+                                  .where(*where).group_by(hour, Message.channel_id, Message.sentiment,
+                                                          Message.urgency)).all()
+        return [(h, c, s, u, n) for h, c, s, u, n in rows]
+    rows = db.session.execute(select(Message.created_at, Message.channel_id, Message.sentiment, Message.urgency)
+                              .where(*where)).all()
+    return [(created.astimezone(zone).replace(minute=0, second=0, microsecond=0, tzinfo=None), c, s, u, 1)
+            for created, c, s, u in rows]
+
+
+def _volume(filters: StatsFilters) -> dict:
+    zone = settings.calendar().zone
+    first_day = filters.start.astimezone(zone).date()
+    last_day = (filters.end - timedelta(microseconds=1)).astimezone(zone).date()
+    days = [(first_day + timedelta(days=i)).isoformat() for i in range((last_day - first_day).days + 1)]
+    by_day = {d: 0 for d in days}
+    by_day_channel: dict = {}
+    sentiment_by_day = {s: {d: 0 for d in days} for s in (*SENTIMENTS, "unclassified")}
+    urgency_by_day = {u: {d: 0 for d in days} for u in (*URGENCIES, "unclassified")}
+    heatmap = [[0] * 24 for _ in range(7)]
+    by_channel: dict = {}
+    for hour, channel_id, sentiment, urgency, count in _local_hours(filters):
+        day = hour.date().isoformat()
+        by_day[day] = by_day.get(day, 0) + count
+        by_day_channel.setdefault(channel_id, {d: 0 for d in days})
+        by_day_channel[channel_id][day] = by_day_channel[channel_id].get(day, 0) + count
+        sentiment_by_day[sentiment if sentiment in SENTIMENTS else "unclassified"][day] += count
+        urgency_by_day[urgency if urgency in URGENCIES else "unclassified"][day] += count
+        heatmap[hour.weekday()][hour.hour] += count
+        by_channel[channel_id] = by_channel.get(channel_id, 0) + count
+    names = dict(db.session.execute(select(Channel.id, Channel.name)).all())
+    return {
+        "total": sum(by_day.values()), "days": days, "by_day": by_day,
+        "by_channel": [{"channel_id": cid, "name": names.get(cid), "count": n, "by_day": by_day_channel[cid]}
+                       for cid, n in sorted(by_channel.items(), key=lambda item: -item[1])],
+        "heatmap": heatmap, "sentiment_by_day": sentiment_by_day, "urgency_by_day": urgency_by_day,
+    }
+
+
+def _backlog(filters: StatsFilters, now: datetime) -> dict:
+    waiting = [Conversation.status == "open", Conversation.waiting_since.is_not(None),
+               *filters.scope(Conversation.channel_id, Conversation.id)]
+    buckets = [func.count(case((and_(Conversation.waiting_since <= now - timedelta(hours=low),
+                                     *([Conversation.waiting_since > now - timedelta(hours=high)] if high else [])),
+                                1))) for _, low, high in AGE_BUCKETS]
+    row = db.session.execute(select(func.count(), *buckets).where(*waiting)).one()
+    oldest = db.session.execute(select(Conversation.id, Conversation.waiting_since).where(*waiting)
+                                .order_by(Conversation.waiting_since, Conversation.id).limit(1)).first()
+    statuses = dict(db.session.execute(select(Conversation.status, func.count()).where(
+        *filters.scope(Conversation.channel_id, Conversation.id)).group_by(Conversation.status)).all())
+    return {
+        "open": statuses.get("open", 0),
+        "by_status": {s: statuses.get(s, 0) for s in ("open", "pending", "resolved", "snoozed")},
+        "waiting": row[0],
+        "age_buckets": {name: row[i + 1] for i, (name, _, _) in enumerate(AGE_BUCKETS)},
+        "oldest_waiting": None if oldest is None else {
+            "conversation_id": oldest.id, "waiting_since": oldest.waiting_since.isoformat(),
+            "waiting_seconds": (now - oldest.waiting_since).total_seconds()},
+    }
+
+
+def _agents(filters: StatsFilters, now: datetime) -> list:
+    replies = dict(db.session.execute(select(ReplyEvent.user_id, func.count()).where(
+        ReplyEvent.replied_at >= filters.start, ReplyEvent.replied_at < filters.end,
+        *filters.scope(ReplyEvent.channel_id, ReplyEvent.conversation_id)).group_by(ReplyEvent.user_id)).all())
+    first = distribution(Cycle.first_response_seconds, *cycle_scope(filters), group_by=Cycle.first_responder_id)
+    resolved = dict(db.session.execute(select(Cycle.resolver_id, func.count()).where(
+        Cycle.resolved_at >= filters.start, Cycle.resolved_at < filters.end,
+        *filters.scope(Cycle.channel_id, Cycle.conversation_id)).group_by(Cycle.resolver_id)).all())
+    state = sla_state_expression(now)
+    sla_rows = db.session.execute(select(Cycle.first_responder_id, state, func.count()).where(
+        *cycle_scope(filters), Cycle.sla_due_at.is_not(None), Cycle.first_responder_id.is_not(None))
+        .group_by(Cycle.first_responder_id, state)).all()
+    sla: dict = {}
+    for user_id, state_value, count in sla_rows:
+        sla.setdefault(user_id, {"met": 0, "breached": 0})[state_value] = count
+    ids = {i for i in (*replies, *first, *resolved, *sla) if i is not None}
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    table = []
+    for user_id in sorted(ids, key=lambda i: users[i].name.lower()):
+        met, breached = sla.get(user_id, {}).get("met", 0), sla.get(user_id, {}).get("breached", 0)
+        table.append({
+            "user_id": user_id, "name": users[user_id].name, "replies": replies.get(user_id, 0),
+            "first_responses": first.get(user_id, {}).get("count", 0),
+            "median_first_response_seconds": first.get(user_id, {}).get("median"),
+            "resolved": resolved.get(user_id, 0), "sla_met": met, "sla_breached": breached,
+            "sla_percent_met": round(100 * met / (met + breached), 1) if met + breached else None,
+        })
+    return table
+
+
+def _moderation(filters: StatsFilters) -> dict:
+    rows = dict(db.session.execute(select(ModerationAction.reason, func.count())
+                                   .join(Message, Message.id == ModerationAction.message_id).where(
+        ModerationAction.action.in_(("hide", "delete")), ModerationAction.created_at >= filters.start,
+        ModerationAction.created_at < filters.end, *filters.scope(Message.channel_id, Message.conversation_id))
+        .group_by(ModerationAction.reason)).all())
+    return {"total": sum(rows.values()), "by_reason": {r: rows.get(r, 0) for r in MODERATION_REASONS}}
+
+
+def dashboard(filters: StatsFilters, now: datetime | None = None) -> dict:
+    """Every dashboard figure for these filters (the page, the JSON API and the benchmark)."""
+    now = now or utcnow()
+    return {
+        "range": {"from": filters.start.isoformat(), "to": filters.end.isoformat(),
+                  "channel": filters.channel, "label": filters.label,
+                  "timezone": settings.calendar().timezone},
+        "generated_at": now.isoformat(),
+        **_timings(filters),
+        "sla": _sla(filters, now),
+        "volume": _volume(filters),
+        "backlog": _backlog(filters, now),
+        "agents": _agents(filters, now),
+        "moderation": _moderation(filters),
+    }
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    zone = settings.calendar().zone
+    start = datetime.combine(day, datetime.min.time(), zone)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)

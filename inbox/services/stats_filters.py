@@ -1,0 +1,111 @@
+"""The dashboard's filters (date range, channel, label) and the SQL pieces they add to each query."""
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import exists, func, select
+
+from ..extensions import db
+from ..models import conversation_labels
+from ..models.base import utcnow
+from . import settings
+
+MAX_RANGE_DAYS = 400
+
+
+@dataclass
+class StatsFilters:
+    start: datetime
+    end: datetime
+    channel: int | None = None
+    label: int | None = None
+    errors: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, args, now: datetime | None = None) -> "StatsFilters":
+        """from/to are local dates (YYYY-MM-DD, both included) or ISO 8601 instants; default 30 days."""
+        now = now or utcnow()
+        errors = {}
+        zone = settings.calendar().zone
+        start = _parse(args.get("from"), zone, errors, "from", end=False)
+        end = _parse(args.get("to"), zone, errors, "to", end=True)
+        end = end or now
+        start = start or end - timedelta(days=30)
+        if start >= end:
+            errors["from"] = "must be before to"
+        elif end - start > timedelta(days=MAX_RANGE_DAYS):
+            errors["to"] = f"the range is limited to {MAX_RANGE_DAYS} days"
+        filters = cls(start=start, end=end, errors=errors)
+        for name in ("channel", "label"):
+            value = args.get(name) or None
+            if value is not None:
+                if not str(value).isdigit():
+                    errors[name] = f"must be a {name} id"
+                else:
+                    setattr(filters, name, int(value))
+        return filters
+
+    def as_args(self) -> dict:
+        """Query-string arguments reproducing these filters (for drill-down links)."""
+        args = {"from": self.start.isoformat(), "to": self.end.isoformat()}
+        if self.channel:
+            args["channel"] = self.channel
+        if self.label:
+            args["label"] = self.label
+        return args
+
+    def scope(self, channel_column, conversation_column) -> list:
+        """WHERE clauses for the channel and label filters on any table."""
+        clauses = []
+        if self.channel:
+            clauses.append(channel_column == self.channel)
+        if self.label:
+            clauses.append(exists().where(conversation_labels.c.conversation_id == conversation_column,
+                                          conversation_labels.c.label_id == self.label))
+        return clauses
+
+
+def _parse(value, zone, errors, name, end):
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value) + timedelta(days=1 if end else 0)
+            return datetime.combine(day, time(0), zone).astimezone(timezone.utc)
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        errors[name] = "must be a date YYYY-MM-DD or an ISO 8601 date and time"
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)).astimezone(timezone.utc)
+
+
+def percentile(values: list, q: float) -> float | None:
+    """Linear interpolation between closest ranks (PostgreSQL's percentile_cont)."""
+    if not values:
+        return None
+    values = sorted(values)
+    position = (len(values) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (position - low)
+
+
+def distribution(column, *where, group_by=None) -> dict:
+    """{group: {"count", "median", "p90"}} of a column (non-null values), per group or under None."""
+    group = [group_by] if group_by is not None else []
+    if db.engine.dialect.name == "postgresql":
+        rows = db.session.execute(
+            select(*group, func.count(column), func.percentile_cont(0.5).within_group(column),
+                   func.percentile_cont(0.9).within_group(column))
+            .where(column.is_not(None), *where).group_by(*group)).all()
+        return {(row[0] if group else None): {"count": row[-3], "median": _round(row[-2]), "p90": _round(row[-1])}
+                for row in rows}
+    values: dict = {}
+    for row in db.session.execute(select(*group, column).where(column.is_not(None), *where)):
+        values.setdefault(row[0] if group else None, []).append(row[-1])
+    return {key: {"count": len(v), "median": _round(percentile(v, 0.5)), "p90": _round(percentile(v, 0.9))}
+            for key, v in values.items()}
+
+
+def _round(seconds):
+    """Durations to the millisecond: the two engines then agree to the last digit."""
+    return None if seconds is None else round(float(seconds), 3)
