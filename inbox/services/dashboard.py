@@ -195,15 +195,22 @@ def _moderation(filters: StatsFilters) -> dict:
 def dashboard(filters: StatsFilters, now: datetime | None = None) -> dict:
     """Every dashboard figure for these filters (the page, the JSON API and the benchmark)."""
     now = now or utcnow()
+    volume, backlog = _volume(filters), _backlog(filters, now)
     return {
+        # The first API's keys, kept for its clients.
+        "from": filters.start.isoformat(), "to": filters.end.isoformat(),
+        "conversations": backlog["by_status"], "messages_received": volume["total"],
+        "urgency": {u: sum(volume["urgency_by_day"][u].values()) for u in URGENCIES},
+        "sentiment": {s: sum(volume["sentiment_by_day"][s].values()) for s in SENTIMENTS},
+        "oldest_waiting": backlog["oldest_waiting"],
         "range": {"from": filters.start.isoformat(), "to": filters.end.isoformat(),
                   "channel": filters.channel, "label": filters.label,
                   "timezone": settings.calendar().timezone},
         "generated_at": now.isoformat(),
         **_timings(filters),
         "sla": _sla(filters, now),
-        "volume": _volume(filters),
-        "backlog": _backlog(filters, now),
+        "volume": volume,
+        "backlog": backlog,
         "agents": _agents(filters, now),
         "moderation": _moderation(filters),
     }
