@@ -1,4 +1,6 @@
 """SLA warnings and breach notices: in-app once per cycle, and by e-mail to a real SMTP server."""
+import email
+import email.policy
 import socket
 from datetime import timedelta
 
@@ -77,8 +79,9 @@ def test_warning_then_breach_once_each_to_assignee_and_supervisors(app, factory,
     assert fine.id not in {n.conversation_id for n in notes}
     recipients = sorted(r for rcpt, _ in smtp.messages for r in rcpt)
     assert recipients == sorted([agent.email, supervisor.email, supervisor.email])
-    breach_mail = next(body for rcpt, body in smtp.messages if f"#{breached.id}" in body)
-    assert "Subject: [Parvis] D" in breach_mail  # I18N-TODO
+    mails = [email.message_from_string(body, policy=email.policy.default) for _, body in smtp.messages]
+    breach_mail = next(m for m in mails if m["Subject"] == "[Parvis] Délai de réponse dépassé")
+    assert f"n° {breached.id} (critique)" in breach_mail.get_content() and breach_mail["To"] == supervisor.email
     cycle = ConversationCycle.query.filter_by(conversation_id=breached.id).one()
     assert cycle.sla_breach_notified_at is not None
 
