@@ -6,12 +6,12 @@ from .channel import CHANNEL_KINDS, Channel
 from .conversation import SENTIMENTS, STATUSES, URGENCIES, URGENCY_RANK, Conversation, conversation_labels
 from .message import FLAGS, Message
 from .organisation import Label, Rule, SavedReply
-from .response import SLA_STATES, ConversationCycle, ReplyEvent
+from .response import SLA_STATES, ConversationCycle, MessageHourStat, ReplyEvent
 from .user import ROLES, ApiToken, User
 
 __all__ = [
     "ApiToken", "AuditEvent", "Author", "CHANNEL_KINDS", "Channel", "Conversation", "ConversationCycle",
-    "CrisisAlert", "NOTIFICATION_KINDS", "Notification", "ReplyEvent", "SLA_STATES", "Setting", "FLAGS", "Label",
+    "CrisisAlert", "MessageHourStat", "NOTIFICATION_KINDS", "Notification", "ReplyEvent", "SLA_STATES", "Setting", "FLAGS", "Label",
     "MODERATION_REASONS", "Message", "ModerationAction", "Note", "ROLES", "Rule", "SENTIMENTS",
     "STATUSES", "SavedReply", "URGENCIES", "URGENCY_RANK", "User", "conversation_labels",
 ]

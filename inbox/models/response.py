@@ -90,3 +90,22 @@ class ReplyEvent(db.Model):
 # The dashboard scans inbound messages by date with these columns only (an index-only scan).
 db.Index("ix_message_stats", Message.created_at, Message.channel_id, Message.sentiment, Message.urgency,
          postgresql_where=Message.direction == "in", sqlite_where=Message.direction == "in")
+
+
+class MessageHourStat(db.Model):
+    """Inbound messages per UTC hour, channel, sentiment and urgency: a rollup for the dashboard.
+
+    Rebuilt hour by hour by services.rollup; hours touched since the last refresh are counted
+    from the messages themselves, so the dashboard is exact at any time.
+    """
+
+    hour = db.Column(UTCDateTime, primary_key=True)
+    channel_id = db.Column(db.Integer, primary_key=True)
+    sentiment = db.Column(db.String(10), primary_key=True, default="")
+    urgency = db.Column(db.String(10), primary_key=True, default="")
+    count = db.Column(db.Integer, nullable=False)
+
+
+# Which hours changed since the rollup's last refresh: new messages and new classifications.
+db.Index("ix_message_received", Message.received_at)
+db.Index("ix_message_classified", Message.classified_at)

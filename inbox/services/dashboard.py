@@ -9,7 +9,7 @@ from ..models import (
     ModerationAction, ReplyEvent, User,
 )
 from ..models.base import utcnow
-from . import settings
+from . import rollup, settings
 from .stats_filters import StatsFilters, distribution
 
 AGE_BUCKETS = (("0-1h", 0, 1), ("1-4h", 1, 4), ("4-8h", 4, 8), ("8-24h", 8, 24), (">24h", 24, None))
@@ -89,6 +89,9 @@ def _sla(filters: StatsFilters, now: datetime) -> dict:
 def _local_hours(filters: StatsFilters):
     """(local hour start, channel, sentiment, urgency, count) of inbound messages in the range."""
     zone = settings.calendar().zone
+    if not filters.label:
+        return [(h.astimezone(zone).replace(tzinfo=None), c, s, u, n)
+                for h, c, s, u, n in rollup.hourly_counts(filters.start, filters.end, filters.channel)]
     where = message_scope(filters)
     if db.engine.dialect.name == "postgresql":
         hour = func.date_trunc("hour", func.timezone(zone.key, Message.created_at))

@@ -99,3 +99,25 @@ def test_bad_filters_are_named(app):
     with app.app_context():
         filters = StatsFilters.from_args({"from": "2025-13-01", "channel": "x"}, now=NOW)
     assert set(filters.errors) == {"from", "channel"}
+
+
+def test_the_hourly_rollup_gives_the_same_figures_before_and_after_refresh(scenario):
+    from datetime import timedelta
+
+    from inbox.extensions import db
+    from inbox.models import Message, MessageHourStat
+    from inbox.models.base import utcnow
+    from inbox.services import rollup
+
+    before = figures()["volume"]
+    assert rollup.refresh() > 0 and MessageHourStat.query.count() > 0
+    assert figures()["volume"] == before
+    # A message reclassified after the refresh is counted from the messages until the next one.
+    message = Message.query.filter_by(direction="in", sentiment="positive").one()
+    message.sentiment, message.classified_at = "negative", utcnow() + timedelta(seconds=1)
+    db.session.commit()
+    after = figures()["volume"]
+    assert after["sentiment_by_day"]["positive"]["2025-11-24"] == 0
+    assert after["sentiment_by_day"]["negative"]["2025-11-24"] == 1
+    rollup.refresh()
+    assert figures()["volume"] == after
