@@ -88,6 +88,44 @@ def refresh() -> int:
     return len({r[0] for r in rows})
 
 
+def plan(start: datetime, end: datetime):
+    """(whole-hour span start, end, hours to count live) or None when everything must be counted live."""
+    first_full = start.replace(minute=0, second=0, microsecond=0)
+    if first_full < start:
+        first_full += timedelta(hours=1)
+    last_full = end.replace(minute=0, second=0, microsecond=0)
+    watermark = _watermark()
+    if watermark is None or first_full >= last_full:
+        return None
+    dirty = dirty_hours(watermark)
+    return first_full, last_full, sorted(h for h in dirty if first_full <= h < last_full)
+
+
+def sources(start: datetime, end: datetime, channel: int | None = None):
+    """A UNION ALL of (ts, channel_id, sentiment, urgency, n): rollup hours plus live messages."""
+    from sqlalchemy import literal, union_all
+
+    channel_clause = [Message.channel_id == channel] if channel else []
+    live_columns = (Message.created_at.label("ts"), Message.channel_id.label("channel_id"),
+                    func.coalesce(Message.sentiment, literal_column("''")).label("sentiment"),
+                    func.coalesce(Message.urgency, literal_column("''")).label("urgency"), literal(1).label("n"))
+    spans = plan(start, end)
+    if spans is None:
+        return select(*live_columns).where(Message.direction == "in", Message.created_at >= start,
+                                           Message.created_at < end, *channel_clause).subquery()
+    first_full, last_full, live_hours = spans
+    stat = MessageHourStat
+    stored = select(stat.hour.label("ts"), stat.channel_id, stat.sentiment, stat.urgency, stat.count.label("n")).where(
+        stat.hour >= first_full, stat.hour < last_full, *([stat.hour.not_in(live_hours)] if live_hours else []),
+        *([stat.channel_id == channel] if channel else []))
+    clauses = [(Message.created_at >= start) & (Message.created_at < first_full),
+               (Message.created_at >= last_full) & (Message.created_at < end)]
+    if live_hours:
+        clauses.append(_hour_clause(live_hours))
+    live = select(*live_columns).where(Message.direction == "in", or_(*clauses), *channel_clause)
+    return union_all(stored, live).subquery()
+
+
 def hourly_counts(start: datetime, end: datetime, channel: int | None = None):
     """(UTC hour, channel, sentiment, urgency, count) for inbound messages created in [start, end).
 

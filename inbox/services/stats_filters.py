@@ -109,3 +109,23 @@ def distribution(column, *where, group_by=None) -> dict:
 def _round(seconds):
     """Durations to the millisecond: the two engines then agree to the last digit."""
     return None if seconds is None else round(float(seconds), 3)
+
+
+def distributions(columns: dict, *where) -> dict:
+    """{name: {"count", "median", "p90"}} for several columns in one pass over the same rows."""
+    items = list(columns.items())
+    if db.engine.dialect.name == "postgresql":
+        parts = []
+        for _, column in items:
+            parts += [func.count(column), func.percentile_cont(0.5).within_group(column),
+                      func.percentile_cont(0.9).within_group(column)]
+        row = db.session.execute(select(*parts).where(*where)).one()
+        return {name: {"count": row[3 * i], "median": _round(row[3 * i + 1]), "p90": _round(row[3 * i + 2])}
+                for i, (name, _) in enumerate(items)}
+    values = {name: [] for name, _ in items}
+    for row in db.session.execute(select(*[c for _, c in items]).where(*where)):
+        for (name, _), value in zip(items, row):
+            if value is not None:
+                values[name].append(value)
+    return {name: {"count": len(v), "median": _round(percentile(v, 0.5)), "p90": _round(percentile(v, 0.9))}
+            for name, v in values.items()}

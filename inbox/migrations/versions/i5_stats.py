@@ -75,8 +75,11 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_conversation_cycle_first_responder_id'), ['first_responder_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_conversation_cycle_resolver_id'), ['resolver_id'], unique=False)
         batch_op.create_index('ix_cycle_conversation', ['conversation_id', 'seq'], unique=False)
-        batch_op.create_index('ix_cycle_first_inbound', ['first_inbound_at', 'channel_id'], unique=False)
-        batch_op.create_index('ix_cycle_resolved', ['resolved_at'], unique=False)
+        batch_op.create_index('ix_cycle_first_inbound', ['first_inbound_at', 'channel_id'], unique=False, postgresql_include=[
+            'first_response_at', 'first_response_seconds', 'first_response_business_seconds',
+            'first_responder_id', 'urgency', 'sla_due_at', 'resolved_at', 'conversation_id'])
+        batch_op.create_index('ix_cycle_resolved', ['resolved_at'], unique=False, postgresql_include=[
+            'resolver_id', 'resolution_seconds', 'resolution_business_seconds', 'channel_id', 'conversation_id'])
         batch_op.create_index('ix_cycle_sla_open', ['sla_due_at'], unique=False)
 
     op.create_table('notification',
@@ -122,7 +125,8 @@ def upgrade():
     with op.batch_alter_table('reply_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reply_event_conversation_id'), ['conversation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_reply_event_cycle_id'), ['cycle_id'], unique=False)
-        batch_op.create_index('ix_reply_event_replied', ['replied_at', 'channel_id'], unique=False)
+        batch_op.create_index('ix_reply_event_replied', ['replied_at', 'channel_id'], unique=False, postgresql_include=[
+            'user_id', 'is_first', 'wait_seconds', 'wait_business_seconds', 'conversation_id'])
         batch_op.create_index(batch_op.f('ix_reply_event_user_id'), ['user_id'], unique=False)
 
     with op.batch_alter_table('message', schema=None) as batch_op:
