@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import exists, func, select
+from sqlalchemy.dialects import postgresql
 
 from ..extensions import db
 from ..models import conversation_labels
@@ -89,24 +90,12 @@ def percentile(values: list, q: float) -> float | None:
     return values[low] + (values[high] - values[low]) * (position - low)
 
 
-def distribution(column, *where, group_by=None) -> dict:
-    """{group: {"count", "median", "p90"}} of a column (non-null values), per group or under None."""
-    group = [group_by] if group_by is not None else []
-    if db.engine.dialect.name == "postgresql":
-        rows = db.session.execute(
-            select(*group, func.count(column), func.percentile_cont(0.5).within_group(column),
-                   func.percentile_cont(0.9).within_group(column))
-            .where(column.is_not(None), *where).group_by(*group)).all()
-        return {(row[0] if group else None): {"count": row[-3], "median": _round(row[-2]), "p90": _round(row[-1])}
-                for row in rows}
-    values: dict = {}
-    for row in db.session.execute(select(*group, column).where(column.is_not(None), *where)):
-        values.setdefault(row[0] if group else None, []).append(row[-1])
-    return {key: {"count": len(v), "median": _round(percentile(v, 0.5)), "p90": _round(percentile(v, 0.9))}
-            for key, v in values.items()}
+def percentiles_expression(column):
+    """Median and 90th percentile from one sort (PostgreSQL's percentile_cont over an array)."""
+    return func.percentile_cont(postgresql.array([0.5, 0.9])).within_group(column)
 
 
-def _round(seconds):
+def round_seconds(seconds):
     """Durations to the millisecond: the two engines then agree to the last digit."""
     return None if seconds is None else round(float(seconds), 3)
 
@@ -117,15 +106,14 @@ def distributions(columns: dict, *where) -> dict:
     if db.engine.dialect.name == "postgresql":
         parts = []
         for _, column in items:
-            parts += [func.count(column), func.percentile_cont(0.5).within_group(column),
-                      func.percentile_cont(0.9).within_group(column)]
+            parts += [func.count(column), percentiles_expression(column)]
         row = db.session.execute(select(*parts).where(*where)).one()
-        return {name: {"count": row[3 * i], "median": _round(row[3 * i + 1]), "p90": _round(row[3 * i + 2])}
-                for i, (name, _) in enumerate(items)}
+        return {name: {"count": row[2 * i], "median": round_seconds((row[2 * i + 1] or [None])[0]),
+                       "p90": round_seconds((row[2 * i + 1] or [None, None])[1])} for i, (name, _) in enumerate(items)}
     values = {name: [] for name, _ in items}
     for row in db.session.execute(select(*[c for _, c in items]).where(*where)):
         for (name, _), value in zip(items, row):
             if value is not None:
                 values[name].append(value)
-    return {name: {"count": len(v), "median": _round(percentile(v, 0.5)), "p90": _round(percentile(v, 0.9))}
+    return {name: {"count": len(v), "median": round_seconds(percentile(v, 0.5)), "p90": round_seconds(percentile(v, 0.9))}
             for name, v in values.items()}
