@@ -121,3 +121,22 @@ def test_the_hourly_rollup_gives_the_same_figures_before_and_after_refresh(scena
     assert after["sentiment_by_day"]["negative"]["2025-11-24"] == 1
     rollup.refresh()
     assert figures()["volume"] == after
+
+
+def test_recompute_after_a_calendar_change(app, scenario):
+    from flask import g
+
+    from inbox.extensions import db
+    from inbox.services import settings
+
+    always = {"timezone": "Europe/Paris", "public_holidays": False, "hours": {d: [["00:00", "24:00"]] for d in (
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}}
+    settings.save_calendar(always)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["stats-recompute"])
+    assert result.exit_code == 0 and "cycles recomputed" in result.output
+    db.session.expire_all()
+    g.pop("_parvis_settings", None)
+    data = figures()
+    assert data["first_response"]["business"] == data["first_response"]["wall"]
+    assert data["resolution"]["business"] == data["resolution"]["wall"]
