@@ -10,7 +10,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from . import rollup, settings
-from .stats_filters import StatsFilters, distributions, percentile, percentiles_expression, round_seconds
+from .stats_filters import StatsFilters, grouped_distributions
 
 AGE_BUCKETS = (("0-1h", 0, 1), ("1-4h", 1, 4), ("4-8h", 4, 8), ("8-24h", 8, 24), (">24h", 24, None))
 SLA_STATES = ("met", "breached", "running", "cancelled")
@@ -45,23 +45,30 @@ def message_scope(filters: StatsFilters) -> list:
 
 
 def _timings(filters: StatsFilters) -> dict:
-    cycles = cycle_scope(filters)
-    replies = [ReplyEvent.replied_at >= filters.start, ReplyEvent.replied_at < filters.end,
-               ReplyEvent.is_first.is_(False),
-               *filters.scope(ReplyEvent.channel_id, ReplyEvent.conversation_id)]
+    """Response, reply and resolution time distributions, overall and per agent (three passes)."""
+    scope_replies = [ReplyEvent.replied_at >= filters.start, ReplyEvent.replied_at < filters.end,
+                     *filters.scope(ReplyEvent.channel_id, ReplyEvent.conversation_id)]
+    later = ReplyEvent.is_first.is_(False)
     resolved = [Cycle.resolved_at >= filters.start, Cycle.resolved_at < filters.end,
                 *filters.scope(Cycle.channel_id, Cycle.conversation_id)]
-    first = distributions({"wall": Cycle.first_response_seconds, "business": Cycle.first_response_business_seconds},
-                          *cycles)
-    reply = distributions({"wall": ReplyEvent.wait_seconds, "business": ReplyEvent.wait_business_seconds}, *replies)
-    resolution = distributions({"wall": Cycle.resolution_seconds, "business": Cycle.resolution_business_seconds},
-                               *resolved)
+    first = grouped_distributions(
+        {"wall": Cycle.first_response_seconds, "business": Cycle.first_response_business_seconds},
+        cycle_scope(filters), group=Cycle.first_responder_id,
+        counts={"unanswered": Cycle.first_response_at.is_(None),
+                "sla_met": Cycle.first_response_at <= Cycle.sla_due_at,
+                "sla_breached": Cycle.first_response_at > Cycle.sla_due_at})
+    reply = grouped_distributions(
+        {"wall": case((later, ReplyEvent.wait_seconds)), "business": case((later, ReplyEvent.wait_business_seconds))},
+        scope_replies, group=ReplyEvent.user_id, counts={"replies": ReplyEvent.replied_at.is_not(None)})
+    resolution = grouped_distributions(
+        {"wall": Cycle.resolution_seconds, "business": Cycle.resolution_business_seconds}, resolved,
+        group=Cycle.resolver_id, counts={"resolved": Cycle.resolved_at.is_not(None)})
     return {
-        "first_response": {"wall": first["wall"], "business": first["business"],
-                           "unanswered": db.session.scalar(select(func.count()).select_from(Cycle).where(
-                               *cycles, Cycle.first_response_at.is_(None)))},
-        "reply_time": reply,
-        "resolution": resolution,
+        "first_response": {"wall": first["all"]["wall"], "business": first["all"]["business"],
+                           "unanswered": first["all"]["unanswered"]},
+        "reply_time": {"wall": reply["all"]["wall"], "business": reply["all"]["business"]},
+        "resolution": {"wall": resolution["all"]["wall"], "business": resolution["all"]["business"]},
+        "_groups": {"first": first["groups"], "replies": reply["groups"], "resolved": resolution["groups"]},
     }
 
 
@@ -184,55 +191,21 @@ def _backlog(filters: StatsFilters, now: datetime) -> dict:
     }
 
 
-def _first_responses_by_agent(filters: StatsFilters):
-    """Per first responder: first-response distribution and SLA met/breached (answered cycles only)."""
-    where = [*cycle_scope(filters), Cycle.first_responder_id.is_not(None)]
-    met = Cycle.first_response_at <= Cycle.sla_due_at
-    breached = Cycle.first_response_at > Cycle.sla_due_at
-    first, sla = {}, {}
-    if db.engine.dialect.name == "postgresql":
-        rows = db.session.execute(select(
-            Cycle.first_responder_id, func.count(Cycle.first_response_seconds),
-            percentiles_expression(Cycle.first_response_seconds), func.count(case((met, 1))),
-            func.count(case((breached, 1)))).where(*where).group_by(Cycle.first_responder_id)).all()
-        for user_id, count, values, met_count, breached_count in rows:
-            values = values or [None, None]
-            first[user_id] = {"count": count, "median": round_seconds(values[0]), "p90": round_seconds(values[1])}
-            sla[user_id] = {"met": met_count, "breached": breached_count}
-        return first, sla
-    values: dict = {}
-    for user_id, seconds, is_met, is_breached in db.session.execute(select(
-            Cycle.first_responder_id, Cycle.first_response_seconds, case((met, 1), else_=0),
-            case((breached, 1), else_=0)).where(*where)):
-        if seconds is not None:
-            values.setdefault(user_id, []).append(seconds)
-        counts = sla.setdefault(user_id, {"met": 0, "breached": 0})
-        counts["met"] += is_met
-        counts["breached"] += is_breached
-    for user_id, durations in values.items():
-        first[user_id] = {"count": len(durations), "median": round_seconds(percentile(durations, 0.5)),
-                          "p90": round_seconds(percentile(durations, 0.9))}
-    return first, sla
-
-
-def _agents(filters: StatsFilters, now: datetime) -> list:
-    replies = dict(db.session.execute(select(ReplyEvent.user_id, func.count()).where(
-        ReplyEvent.replied_at >= filters.start, ReplyEvent.replied_at < filters.end,
-        *filters.scope(ReplyEvent.channel_id, ReplyEvent.conversation_id)).group_by(ReplyEvent.user_id)).all())
-    resolved = dict(db.session.execute(select(Cycle.resolver_id, func.count()).where(
-        Cycle.resolved_at >= filters.start, Cycle.resolved_at < filters.end,
-        *filters.scope(Cycle.channel_id, Cycle.conversation_id)).group_by(Cycle.resolver_id)).all())
-    first, sla = _first_responses_by_agent(filters)
-    ids = {i for i in (*replies, *first, *resolved, *sla) if i is not None}
+def _agents(groups: dict) -> list:
+    """The per-agent table from the per-user groups of the timing passes."""
+    first, replies, resolved = groups["first"], groups["replies"], groups["resolved"]
+    ids = {i for i in (*first, *replies, *resolved) if i is not None}
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     table = []
-    for user_id in sorted(ids, key=lambda i: users[i].name.lower()):
-        met, breached = sla.get(user_id, {}).get("met", 0), sla.get(user_id, {}).get("breached", 0)
+    for user_id in sorted(ids, key=lambda i: (users[i].name.lower(), i)):
+        mine = first.get(user_id, {})
+        met, breached = mine.get("sla_met", 0), mine.get("sla_breached", 0)
         table.append({
-            "user_id": user_id, "name": users[user_id].name, "replies": replies.get(user_id, 0),
-            "first_responses": first.get(user_id, {}).get("count", 0),
-            "median_first_response_seconds": first.get(user_id, {}).get("median"),
-            "resolved": resolved.get(user_id, 0), "sla_met": met, "sla_breached": breached,
+            "user_id": user_id, "name": users[user_id].name,
+            "replies": replies.get(user_id, {}).get("replies", 0),
+            "first_responses": mine.get("wall", {}).get("count", 0),
+            "median_first_response_seconds": mine.get("wall", {}).get("median"),
+            "resolved": resolved.get(user_id, {}).get("resolved", 0), "sla_met": met, "sla_breached": breached,
             "sla_percent_met": round(100 * met / (met + breached), 1) if met + breached else None,
         })
     return table
@@ -253,7 +226,8 @@ def dashboard(filters: StatsFilters, now: datetime | None = None) -> dict:
     if db.engine.dialect.name == "postgresql":
         # The percentiles sort every duration of the range: keep the sorts in memory.
         db.session.execute(text("SET LOCAL work_mem = '64MB'"))
-    volume, backlog = _volume(filters), _backlog(filters, now)
+    volume, backlog, timings = _volume(filters), _backlog(filters, now), _timings(filters)
+    groups = timings.pop("_groups")
     return {
         # The first API's keys, kept for its clients.
         "from": filters.start.isoformat(), "to": filters.end.isoformat(),
@@ -265,11 +239,11 @@ def dashboard(filters: StatsFilters, now: datetime | None = None) -> dict:
                   "channel": filters.channel, "label": filters.label,
                   "timezone": settings.calendar().timezone},
         "generated_at": now.isoformat(),
-        **_timings(filters),
+        **timings,
         "sla": _sla(filters, now),
         "volume": volume,
         "backlog": backlog,
-        "agents": _agents(filters, now),
+        "agents": _agents(groups),
         "moderation": _moderation(filters),
     }
 

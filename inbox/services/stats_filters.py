@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import case, exists, func, select, text, tuple_
 from sqlalchemy.dialects import postgresql
 
 from ..extensions import db
@@ -100,20 +100,65 @@ def round_seconds(seconds):
     return None if seconds is None else round(float(seconds), 3)
 
 
-def distributions(columns: dict, *where) -> dict:
-    """{name: {"count", "median", "p90"}} for several columns in one pass over the same rows."""
-    items = list(columns.items())
+def grouped_distributions(columns: dict, where: list, group=None, counts: dict | None = None) -> dict:
+    """Distributions of several columns, overall and per value of `group`, in one pass over the rows.
+
+    Returns {"all": figures, "groups": {value: figures}} where figures maps each column name to
+    {"count", "median", "p90"} and each name of `counts` (a condition) to the number of rows
+    meeting it. PostgreSQL computes everything with GROUPING SETS; SQLite in Python.
+    """
+    items, conditions = list(columns.items()), list((counts or {}).items())
     if db.engine.dialect.name == "postgresql":
-        parts = []
+        parts = [group, func.grouping(group)] if group is not None else []
         for _, column in items:
             parts += [func.count(column), percentiles_expression(column)]
-        row = db.session.execute(select(*parts).where(*where)).one()
-        return {name: {"count": row[2 * i], "median": round_seconds((row[2 * i + 1] or [None])[0]),
-                       "p90": round_seconds((row[2 * i + 1] or [None, None])[1])} for i, (name, _) in enumerate(items)}
-    values = {name: [] for name, _ in items}
-    for row in db.session.execute(select(*[c for _, c in items]).where(*where)):
-        for (name, _), value in zip(items, row):
-            if value is not None:
-                values[name].append(value)
-    return {name: {"count": len(v), "median": round_seconds(percentile(v, 0.5)), "p90": round_seconds(percentile(v, 0.9))}
-            for name, v in values.items()}
+        parts += [func.count(case((condition, 1))) for _, condition in conditions]
+        query = select(*parts).where(*where)
+        if group is not None:
+            query = query.group_by(func.grouping_sets(tuple_(group), text("()")))
+        result = {"all": None, "groups": {}}
+        for row in db.session.execute(query):
+            offset = 2 if group is not None else 0
+            figures = {}
+            for i, (name, _) in enumerate(items):
+                values = row[offset + 2 * i + 1] or [None, None]
+                figures[name] = {"count": row[offset + 2 * i], "median": round_seconds(values[0]),
+                                 "p90": round_seconds(values[1])}
+            for j, (name, _) in enumerate(conditions):
+                figures[name] = row[offset + 2 * len(items) + j]
+            if group is None or row[1] == 1:
+                result["all"] = figures
+            else:
+                result["groups"][row[0]] = figures
+        if result["all"] is None:
+            result["all"] = _empty(items, conditions)
+        return result
+    parts = ([group] if group is not None else []) + [c for _, c in items] + \
+        [case((condition, 1), else_=0) for _, condition in conditions]
+    collected: dict = {}
+    for row in db.session.execute(select(*parts).where(*where)):
+        keys = ["all", ("group", row[0])] if group is not None else ["all"]
+        row = row[1:] if group is not None else row
+        for key in keys:
+            bucket = collected.setdefault(key, {"values": {n: [] for n, _ in items}, "counts": {n: 0 for n, _ in conditions}})
+            for (name, _), value in zip(items, row):
+                if value is not None:
+                    bucket["values"][name].append(value)
+            for (name, _), flag in zip(conditions, row[len(items):]):
+                bucket["counts"][name] += flag
+    result = {"all": _empty(items, conditions), "groups": {}}
+    for key, bucket in collected.items():
+        figures = {name: {"count": len(v), "median": round_seconds(percentile(v, 0.5)),
+                          "p90": round_seconds(percentile(v, 0.9))} for name, v in bucket["values"].items()}
+        figures.update(bucket["counts"])
+        if key == "all":
+            result["all"] = figures
+        else:
+            result["groups"][key[1]] = figures
+    return result
+
+
+def _empty(items, conditions) -> dict:
+    figures = {name: {"count": 0, "median": None, "p90": None} for name, _ in items}
+    figures.update({name: 0 for name, _ in conditions})
+    return figures
