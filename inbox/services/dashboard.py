@@ -56,7 +56,7 @@ def _timings(filters: StatsFilters) -> dict:
         cycle_scope(filters), group=Cycle.first_responder_id,
         counts={"unanswered": Cycle.first_response_at.is_(None),
                 "sla_met": Cycle.first_response_at <= Cycle.sla_due_at,
-                "sla_breached": Cycle.first_response_at > Cycle.sla_due_at})
+                "sla_breached": Cycle.first_response_at > Cycle.sla_due_at}, per_group=("wall",))
     reply = grouped_distributions(
         {"wall": case((later, ReplyEvent.wait_seconds)), "business": case((later, ReplyEvent.wait_business_seconds))},
         scope_replies, group=ReplyEvent.user_id, counts={"replies": ReplyEvent.replied_at.is_not(None)})
