@@ -44,8 +44,8 @@ def message_scope(filters: StatsFilters) -> list:
             *filters.scope(Message.channel_id, Message.conversation_id)]
 
 
-def _timings(filters: StatsFilters) -> dict:
-    """Response, reply and resolution time distributions, overall and per agent (three passes)."""
+def _timings(filters: StatsFilters, now: datetime) -> dict:
+    """Response, reply and resolution time distributions, overall and per agent, and the SLA counts."""
     scope_replies = [ReplyEvent.replied_at >= filters.start, ReplyEvent.replied_at < filters.end,
                      *filters.scope(ReplyEvent.channel_id, ReplyEvent.conversation_id)]
     later = ReplyEvent.is_first.is_(False)
@@ -56,7 +56,8 @@ def _timings(filters: StatsFilters) -> dict:
         cycle_scope(filters), group=Cycle.first_responder_id,
         counts={"unanswered": Cycle.first_response_at.is_(None),
                 "sla_met": Cycle.first_response_at <= Cycle.sla_due_at,
-                "sla_breached": Cycle.first_response_at > Cycle.sla_due_at}, per_group=("wall",))
+                "sla_breached": Cycle.first_response_at > Cycle.sla_due_at, **_sla_conditions(now)},
+        per_group=("wall",))
     reply = grouped_distributions(
         {"wall": case((later, ReplyEvent.wait_seconds)), "business": case((later, ReplyEvent.wait_business_seconds))},
         scope_replies, group=ReplyEvent.user_id, counts={"replies": ReplyEvent.replied_at.is_not(None)})
@@ -69,17 +70,20 @@ def _timings(filters: StatsFilters) -> dict:
         "reply_time": {"wall": reply["all"]["wall"], "business": reply["all"]["business"]},
         "resolution": {"wall": resolution["all"]["wall"], "business": resolution["all"]["business"]},
         "_groups": {"first": first["groups"], "replies": reply["groups"], "resolved": resolution["groups"]},
+        "_sla_counts": first["all"],
     }
 
 
-def _sla(filters: StatsFilters, now: datetime) -> dict:
+def _sla_conditions(now: datetime) -> dict:
+    """One counting condition per (urgency, SLA state), evaluated in the first-response pass."""
     state, urgency = sla_state_expression(now), urgency_expression()
-    rows = db.session.execute(select(urgency, state, func.count()).where(
-        *cycle_scope(filters), Cycle.sla_due_at.is_not(None)).group_by(urgency, state)).all()
-    result = {u: {s: 0 for s in SLA_STATES} for u in URGENCIES}
-    for urgency_value, state_value, count in rows:
-        result[urgency_value][state_value] = count
-    total = {s: sum(result[u][s] for u in URGENCIES) for s in SLA_STATES}
+    return {f"sla:{u}:{st}": and_(Cycle.sla_due_at.is_not(None), urgency == u, state == st)
+            for u in URGENCIES for st in SLA_STATES}
+
+
+def _sla(counts: dict) -> dict:
+    result = {u: {st: counts[f"sla:{u}:{st}"] for st in SLA_STATES} for u in URGENCIES}
+    total = {st: sum(result[u][st] for u in URGENCIES) for st in SLA_STATES}
     for figures in (*result.values(), total):
         decided = figures["met"] + figures["breached"]
         figures["percent_met"] = round(100 * figures["met"] / decided, 1) if decided else None
@@ -226,8 +230,8 @@ def dashboard(filters: StatsFilters, now: datetime | None = None) -> dict:
     if db.engine.dialect.name == "postgresql":
         # The percentiles sort every duration of the range: keep the sorts in memory.
         db.session.execute(text("SET LOCAL work_mem = '64MB'"))
-    volume, backlog, timings = _volume(filters), _backlog(filters, now), _timings(filters)
-    groups = timings.pop("_groups")
+    volume, backlog, timings = _volume(filters), _backlog(filters, now), _timings(filters, now)
+    groups, sla_counts = timings.pop("_groups"), timings.pop("_sla_counts")
     return {
         # The first API's keys, kept for its clients.
         "from": filters.start.isoformat(), "to": filters.end.isoformat(),
@@ -240,7 +244,7 @@ def dashboard(filters: StatsFilters, now: datetime | None = None) -> dict:
                   "timezone": settings.calendar().timezone},
         "generated_at": now.isoformat(),
         **timings,
-        "sla": _sla(filters, now),
+        "sla": _sla(sla_counts),
         "volume": volume,
         "backlog": backlog,
         "agents": _agents(groups),
