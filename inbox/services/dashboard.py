@@ -1,5 +1,8 @@
 """Every figure of the supervisor dashboard, exactly as defined in docs/metrics.md."""
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
+
+from flask import current_app
 
 from sqlalchemy import and_, case, func, or_, select, text, tuple_
 
@@ -14,6 +17,8 @@ from .stats_filters import StatsFilters, grouped_distributions
 
 AGE_BUCKETS = (("0-1h", 0, 1), ("1-4h", 1, 4), ("4-8h", 4, 8), ("8-24h", 8, 24), (">24h", 24, None))
 SLA_STATES = ("met", "breached", "running", "cancelled")
+# Concurrent queries per dashboard on PostgreSQL (each takes a connection from the pool).
+PARALLEL_QUERIES = 4
 Cycle = ConversationCycle
 
 
@@ -44,46 +49,48 @@ def message_scope(filters: StatsFilters) -> list:
             *filters.scope(Message.channel_id, Message.conversation_id)]
 
 
-def _timings(filters: StatsFilters, now: datetime) -> dict:
-    """Response, reply and resolution time distributions, overall and per agent, and the SLA counts."""
+def _timing_queries(filters: StatsFilters) -> dict:
+    """The response, reply and resolution time queries, overall and per agent, as independent tasks."""
     scope_replies = [ReplyEvent.replied_at >= filters.start, ReplyEvent.replied_at < filters.end,
                      *filters.scope(ReplyEvent.channel_id, ReplyEvent.conversation_id)]
     later = ReplyEvent.is_first.is_(False)
     resolved = [Cycle.resolved_at >= filters.start, Cycle.resolved_at < filters.end,
                 *filters.scope(Cycle.channel_id, Cycle.conversation_id)]
-    first = grouped_distributions(
-        {"wall": Cycle.first_response_seconds, "business": Cycle.first_response_business_seconds},
-        cycle_scope(filters), group=Cycle.first_responder_id,
-        counts={"unanswered": Cycle.first_response_at.is_(None),
-                "sla_met": Cycle.first_response_at <= Cycle.sla_due_at,
-                "sla_breached": Cycle.first_response_at > Cycle.sla_due_at, **_sla_conditions(now)},
-        per_group=("wall",))
-    reply = grouped_distributions(
-        {"wall": case((later, ReplyEvent.wait_seconds)), "business": case((later, ReplyEvent.wait_business_seconds))},
-        scope_replies, group=ReplyEvent.user_id, counts={"replies": ReplyEvent.replied_at.is_not(None)})
-    resolution = grouped_distributions(
-        {"wall": Cycle.resolution_seconds, "business": Cycle.resolution_business_seconds}, resolved,
-        group=Cycle.resolver_id, counts={"resolved": Cycle.resolved_at.is_not(None)})
+    first = dict(columns={"wall": Cycle.first_response_seconds, "business": Cycle.first_response_business_seconds},
+                 where=cycle_scope(filters), group=Cycle.first_responder_id,
+                 counts={"unanswered": Cycle.first_response_at.is_(None),
+                         "sla_met": Cycle.first_response_at <= Cycle.sla_due_at,
+                         "sla_breached": Cycle.first_response_at > Cycle.sla_due_at},
+                 per_group=("wall", "sla_met", "sla_breached"))
+    reply = dict(columns={"wall": case((later, ReplyEvent.wait_seconds)),
+                          "business": case((later, ReplyEvent.wait_business_seconds))},
+                 where=scope_replies, group=ReplyEvent.user_id, counts={"replies": ReplyEvent.replied_at.is_not(None)},
+                 per_group=("replies",))
+    resolution = dict(columns={"wall": Cycle.resolution_seconds, "business": Cycle.resolution_business_seconds},
+                      where=resolved, group=Cycle.resolver_id, counts={"resolved": Cycle.resolved_at.is_not(None)},
+                      per_group=("resolved",))
+    return {f"{name}:{part}": (lambda spec=spec, part=part: grouped_distributions(**spec, parts=(part,)))
+            for name, spec in (("first", first), ("reply", reply), ("resolution", resolution))
+            for part in ("all", "groups")}
+
+
+def _timings(results: dict) -> dict:
+    first, reply, resolution = (results[f"{n}:all"]["all"] for n in ("first", "reply", "resolution"))
     return {
-        "first_response": {"wall": first["all"]["wall"], "business": first["all"]["business"],
-                           "unanswered": first["all"]["unanswered"]},
-        "reply_time": {"wall": reply["all"]["wall"], "business": reply["all"]["business"]},
-        "resolution": {"wall": resolution["all"]["wall"], "business": resolution["all"]["business"]},
-        "_groups": {"first": first["groups"], "replies": reply["groups"], "resolved": resolution["groups"]},
-        "_sla_counts": first["all"],
+        "first_response": {"wall": first["wall"], "business": first["business"], "unanswered": first["unanswered"]},
+        "reply_time": {"wall": reply["wall"], "business": reply["business"]},
+        "resolution": {"wall": resolution["wall"], "business": resolution["business"]},
     }
 
 
-def _sla_conditions(now: datetime) -> dict:
-    """One counting condition per (urgency, SLA state), evaluated in the first-response pass."""
+def _sla(filters: StatsFilters, now: datetime) -> dict:
     state, urgency = sla_state_expression(now), urgency_expression()
-    return {f"sla:{u}:{st}": and_(Cycle.sla_due_at.is_not(None), urgency == u, state == st)
-            for u in URGENCIES for st in SLA_STATES}
-
-
-def _sla(counts: dict) -> dict:
-    result = {u: {st: counts[f"sla:{u}:{st}"] for st in SLA_STATES} for u in URGENCIES}
-    total = {st: sum(result[u][st] for u in URGENCIES) for st in SLA_STATES}
+    rows = db.session.execute(select(urgency, state, func.count()).where(
+        *cycle_scope(filters), Cycle.sla_due_at.is_not(None)).group_by(urgency, state)).all()
+    result = {u: {s: 0 for s in SLA_STATES} for u in URGENCIES}
+    for urgency_value, state_value, count in rows:
+        result[urgency_value][state_value] = count
+    total = {s: sum(result[u][s] for u in URGENCIES) for s in SLA_STATES}
     for figures in (*result.values(), total):
         decided = figures["met"] + figures["breached"]
         figures["percent_met"] = round(100 * figures["met"] / decided, 1) if decided else None
@@ -195,9 +202,9 @@ def _backlog(filters: StatsFilters, now: datetime) -> dict:
     }
 
 
-def _agents(groups: dict) -> list:
-    """The per-agent table from the per-user groups of the timing passes."""
-    first, replies, resolved = groups["first"], groups["replies"], groups["resolved"]
+def _agents(results: dict) -> list:
+    """The per-agent table from the per-user parts of the timing queries."""
+    first, replies, resolved = (results[f"{n}:groups"]["groups"] for n in ("first", "reply", "resolution"))
     ids = {i for i in (*first, *replies, *resolved) if i is not None}
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     table = []
@@ -224,14 +231,35 @@ def _moderation(filters: StatsFilters) -> dict:
     return {"total": sum(rows.values()), "by_reason": {r: rows.get(r, 0) for r in MODERATION_REASONS}}
 
 
+def _run(tasks: dict) -> dict:
+    """Run independent queries; on PostgreSQL concurrently, each in its own session and connection."""
+    if db.engine.dialect.name != "postgresql":
+        return {name: task() for name, task in tasks.items()}
+    app = current_app._get_current_object()
+
+    def run(task):
+        with app.app_context():
+            try:
+                # The percentiles sort every duration of the range: keep the sorts in memory.
+                db.session.execute(text("SET LOCAL work_mem = '64MB'"))
+                return task()
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES) as pool:
+        futures = {name: pool.submit(run, task) for name, task in tasks.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
 def dashboard(filters: StatsFilters, now: datetime | None = None) -> dict:
     """Every dashboard figure for these filters (the page, the JSON API and the benchmark)."""
     now = now or utcnow()
-    if db.engine.dialect.name == "postgresql":
-        # The percentiles sort every duration of the range: keep the sorts in memory.
-        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
-    volume, backlog, timings = _volume(filters), _backlog(filters, now), _timings(filters, now)
-    groups, sla_counts = timings.pop("_groups"), timings.pop("_sla_counts")
+    results = _run({
+        "volume": lambda: _volume(filters), "backlog": lambda: _backlog(filters, now),
+        "sla": lambda: _sla(filters, now), "moderation": lambda: _moderation(filters),
+        **_timing_queries(filters),
+    })
+    volume, backlog = results["volume"], results["backlog"]
     return {
         # The first API's keys, kept for its clients.
         "from": filters.start.isoformat(), "to": filters.end.isoformat(),
@@ -243,12 +271,12 @@ def dashboard(filters: StatsFilters, now: datetime | None = None) -> dict:
                   "channel": filters.channel, "label": filters.label,
                   "timezone": settings.calendar().timezone},
         "generated_at": now.isoformat(),
-        **timings,
-        "sla": _sla(sla_counts),
+        **_timings(results),
+        "sla": results["sla"],
         "volume": volume,
         "backlog": backlog,
-        "agents": _agents(groups),
-        "moderation": _moderation(filters),
+        "agents": _agents(results),
+        "moderation": results["moderation"],
     }
 
 

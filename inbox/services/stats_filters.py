@@ -101,13 +101,15 @@ def round_seconds(seconds):
 
 
 def grouped_distributions(columns: dict, where: list, group=None, counts: dict | None = None,
-                          per_group: tuple = ()) -> dict:
+                          per_group: tuple = (), parts: tuple = ("all", "groups")) -> dict:
     """Distributions of several columns, overall and per value of `group`.
 
     Returns {"all": figures, "groups": {value: figures}} where figures maps each column name to
     {"count", "median", "p90"} and each name of `counts` (a condition) to the number of rows
-    meeting it; per group, only the columns named in `per_group` are computed on PostgreSQL (each
-    costs a sort). PostgreSQL uses percentile_cont; SQLite computes the same formula in Python.
+    meeting it; per group, only the columns and counts named in `per_group` are computed on
+    PostgreSQL (each percentile costs a sort), and only the `parts` asked for, so that the two parts
+    can run as separate concurrent queries. PostgreSQL uses percentile_cont; SQLite computes the
+    same formula in Python.
     """
     items, conditions = list(columns.items()), list((counts or {}).items())
     if db.engine.dialect.name == "postgresql":
@@ -115,25 +117,28 @@ def grouped_distributions(columns: dict, where: list, group=None, counts: dict |
         # which is slower than a sequential scan and two in-memory sorts.
         def aggregate(grouped):
             chosen = [(n, c) for n, c in items if not grouped or n in per_group]
-            parts = [group] if grouped else []
+            tests = [(n, c) for n, c in conditions if not grouped or n in per_group]
+            columns_sql = [group] if grouped else []
             for _, column in chosen:
-                parts += [func.count(column), percentiles_expression(column)]
-            parts += [func.count(case((condition, 1))) for _, condition in conditions]
-            query = select(*parts).where(*where)
+                columns_sql += [func.count(column), percentiles_expression(column)]
+            columns_sql += [func.count(case((condition, 1))) for _, condition in tests]
+            query = select(*columns_sql).where(*where)
             rows = db.session.execute(query.group_by(group) if grouped else query).all()
-            return [(row[0] if grouped else None, figures(row[1:] if grouped else row, chosen)) for row in rows]
+            return [(row[0] if grouped else None, figures(row[1:] if grouped else row, chosen, tests))
+                    for row in rows]
 
-        def figures(row, chosen):
+        def figures(row, chosen, tests):
             result = {}
             for i, (name, _) in enumerate(chosen):
                 values = row[2 * i + 1] or [None, None]
                 result[name] = {"count": row[2 * i], "median": round_seconds(values[0]),
                                 "p90": round_seconds(values[1])}
-            for j, (name, _) in enumerate(conditions):
+            for j, (name, _) in enumerate(tests):
                 result[name] = row[2 * len(chosen) + j]
             return result
 
-        return {"all": aggregate(False)[0][1], "groups": dict(aggregate(True)) if group is not None else {}}
+        return {"all": aggregate(False)[0][1] if "all" in parts else None,
+                "groups": dict(aggregate(True)) if group is not None and "groups" in parts else {}}
     parts = ([group] if group is not None else []) + [c for _, c in items] + \
         [case((condition, 1), else_=0) for _, condition in conditions]
     collected: dict = {}
