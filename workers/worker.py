@@ -1,11 +1,18 @@
-"""The worker entry point: load the model once, then fork a work horse per job (RQ)."""
+"""The worker entry point: load the model once, then run jobs (RQ) in one or several processes.
+
+The classifier's weights are loaded in the parent before any fork, so worker processes share
+them copy-on-write. Jobs run inside those long-lived processes (RQ's SimpleWorker), not in a
+work horse forked per job: PyTorch's and lingua's thread pools do not survive a fork once
+used, and a per-job fork would also pay start-up costs on every batch. A crash loses nothing:
+claimed messages are reclaimed by the sweeper after their lease.
+"""
 import logging
 import os
 import socket
 import threading
 
 import redis
-from rq import Worker
+from rq import SimpleWorker
 
 from inbox.redis_conn import get_redis
 from inbox.services.queue import ALL_QUEUES
@@ -31,8 +38,10 @@ def _sweep_loop(app, interval: float, stop: threading.Event) -> None:
             log.warning("sweep skipped, Redis unavailable: %s", exc)
 
 
-def run_worker(queues=ALL_QUEUES, burst: bool = False, sweep_every: float = 15.0, name: str | None = None) -> bool:
-    """Load the classifier (a load failure raises ClassifierLoadError: the worker does not start)."""
+def run_worker(queues=ALL_QUEUES, burst: bool = False, sweep_every: float = 15.0, name: str | None = None,
+               processes: int = 1) -> bool:
+    """Load the classifier (a load failure raises ClassifierLoadError: the worker does not start),
+    then work in this process, or fork `processes` worker processes that share the loaded model."""
     from .classifier import Classifier
 
     app = get_app()
@@ -42,8 +51,43 @@ def run_worker(queues=ALL_QUEUES, burst: bool = False, sweep_every: float = 15.0
     stop = threading.Event()
     if sweep_every > 0 and not burst:
         threading.Thread(target=_sweep_loop, args=(app, sweep_every, stop), daemon=True).start()
-    worker = Worker(list(queues), connection=get_redis(app), name=name)
     try:
-        return worker.work(burst=burst, logging_level="INFO")
+        if processes <= 1:
+            return _work(app, queues, burst, name)
+        return _work_in_children(app, queues, burst, name, processes)
     finally:
         stop.set()
+
+
+def _work(app, queues, burst: bool, name: str | None) -> bool:
+    worker = SimpleWorker(list(queues), connection=get_redis(app), name=name)
+    return worker.work(burst=burst, logging_level="INFO", with_scheduler=not burst)
+
+
+def _work_in_children(app, queues, burst: bool, name: str | None, processes: int) -> bool:
+    """Fork worker processes after the model is loaded; stop them all when one fails or on SIGTERM."""
+    import signal
+
+    children = []
+    for index in range(processes):
+        pid = os.fork()
+        if pid == 0:
+            app.extensions["parvis_redis"] = None  # a fresh Redis connection in the child
+            child_name = f"{name or socket.gethostname()}-{os.getpid()}-{index}"
+            os._exit(0 if _work(app, queues, burst, child_name) is not None else 1)
+        children.append(pid)
+
+    def forward(signum, _frame):
+        for child in children:
+            try:
+                os.kill(child, signum)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    ok = True
+    for child in children:
+        _, status = os.waitpid(child, 0)
+        ok = ok and os.waitstatus_to_exitcode(status) == 0
+    return ok
