@@ -27,12 +27,14 @@ POLL_SCHEDULER_LOCK_KEY = "parvis:poll:scheduler"
 
 def _sweep_loop(app, interval: float, stop: threading.Event) -> None:
     """Run the sweeper every `interval` seconds, once per interval across all workers."""
+    from .alerts import run_alerts
     from .sweep import sweep
 
     while not stop.wait(interval):
         try:
             if get_redis(app).set(SWEEP_LOCK_KEY, socket.gethostname(), nx=True, ex=max(int(interval), 1)):
                 log.info("sweep: %s", sweep())
+                run_alerts()
         except redis.RedisError as exc:
             log.warning("sweep skipped, Redis unavailable: %s", exc)
 

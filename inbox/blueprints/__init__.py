@@ -1,4 +1,4 @@
-"""One blueprint per area: auth, inbox, stats, admin, api, webhooks."""
+"""One blueprint per area: auth, inbox, stats, notifications, admin, api, webhooks."""
 
 
 def init_app(app):
@@ -7,10 +7,11 @@ def init_app(app):
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .inbox import bp as inbox_bp
+    from .notifications import bp as notifications_bp
     from .stats import bp as stats_bp
     from .webhooks import bp as webhooks_bp
 
     csrf.exempt(api_bp)  # the API authenticates with signatures and bearer tokens, not cookies
     csrf.exempt(webhooks_bp)  # networks sign their calls; the public form has its own guards
-    for blueprint in (auth_bp, inbox_bp, stats_bp, admin_bp, api_bp, webhooks_bp):
+    for blueprint in (auth_bp, inbox_bp, stats_bp, notifications_bp, admin_bp, api_bp, webhooks_bp):
         app.register_blueprint(blueprint)

@@ -4,9 +4,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload
 
-from ..models import URGENCY_RANK, Conversation, Message
+from ..models import URGENCY_RANK, Conversation, Message, conversation_labels
 
-FILTER_KEYS = ("status", "urgency", "sentiment", "channel", "assignee", "flag")
+FILTER_KEYS = ("status", "urgency", "sentiment", "channel", "assignee", "flag", "label", "metric")
 
 
 @dataclass
@@ -17,6 +17,9 @@ class InboxFilters:
     channel: int | None = None
     assignee: str | None = None  # a user id, "me", or "none"
     flag: str | None = None
+    label: int | None = None
+    # Drill-down from a statistics figure: `metric`, the m_* arguments and from/to (services.drilldown).
+    drilldown: dict | None = None
     errors: dict = field(default_factory=dict)
 
     @classmethod
@@ -32,6 +35,21 @@ class InboxFilters:
                 filters.channel = int(channel)
             except ValueError:
                 filters.errors["channel"] = "must be a channel id"
+        label = args.get("label") or None
+        if label is not None:
+            if str(label).isdigit():
+                filters.label = int(label)
+            else:
+                filters.errors["label"] = "must be a label id"
+        if args.get("metric"):
+            from .drilldown import DrilldownError, conversation_ids
+
+            filters.drilldown = {k: v for k, v in args.items()
+                                 if k in ("metric", "from", "to", "channel", "label") or k.startswith("m_")}
+            try:
+                conversation_ids(filters.drilldown)
+            except DrilldownError as exc:
+                filters.errors.update(exc.errors)
         if filters.status not in (None, "all", "open", "pending", "resolved", "snoozed"):
             filters.errors["status"] = "must be one of open, pending, resolved, snoozed, all"
         if filters.urgency not in (None, *URGENCY_RANK):
@@ -69,6 +87,13 @@ def conversation_query(filters: InboxFilters, user=None):
     elif filters.flag:
         query = query.where(exists().where(
             Message.conversation_id == Conversation.id, getattr(Message, f"flag_{filters.flag}").is_(True)))
+    if filters.label:
+        query = query.where(exists().where(conversation_labels.c.conversation_id == Conversation.id,
+                                           conversation_labels.c.label_id == filters.label))
+    if filters.drilldown:
+        from .drilldown import conversation_ids
+
+        query = query.where(Conversation.id.in_(conversation_ids(filters.drilldown)))
     return query.order_by(
         Conversation.urgency_rank, Conversation.waiting_since.is_(None),
         Conversation.waiting_since, Conversation.id,
