@@ -121,7 +121,7 @@ def get_conversation(conversation_id: int):
 
 
 @bp.post("/conversations/<int:conversation_id>/replies")
-@token_required()
+@token_required(scope="write")
 def post_reply(conversation_id: int):
     """Queue a public reply: {"text": "..."}."""
     conversation = _conversation_or_error(conversation_id)
@@ -138,7 +138,7 @@ def post_reply(conversation_id: int):
 
 
 @bp.post("/conversations/<int:conversation_id>/status")
-@token_required()
+@token_required(scope="write")
 def post_status(conversation_id: int):
     """Change a conversation's status: {"status": "open|pending|resolved|snoozed", "snoozed_until": ...}."""
     conversation = _conversation_or_error(conversation_id)
@@ -156,7 +156,7 @@ def post_status(conversation_id: int):
 
 
 @bp.get("/stats")
-@token_required("supervisor", "admin")
+@token_required("supervisor", "admin", scope="stats")
 def get_stats():
     """The supervisor figures over ?from=...&to=... (ISO 8601; default the last 30 days)."""
     try:

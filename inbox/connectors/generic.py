@@ -6,6 +6,7 @@ import json
 import requests
 from flask import current_app
 
+from ..services.callbacks import UnsafeCallbackError, check_callback_url
 from .base import Connector, DeliveryError, PermanentDeliveryError
 
 
@@ -17,6 +18,10 @@ class ApiConnector(Connector):
         if not url:
             # No callback configured: the integration reads replies from the API instead.
             return None
+        try:
+            check_callback_url(url)
+        except UnsafeCallbackError as exc:
+            raise PermanentDeliveryError(str(exc)) from None
         body = json.dumps({
             "delivery_id": reply.id,
             "conversation_external_id": conversation.external_id,

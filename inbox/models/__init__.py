@@ -5,10 +5,10 @@ from .channel import CHANNEL_KINDS, Channel
 from .conversation import SENTIMENTS, STATUSES, URGENCIES, URGENCY_RANK, Conversation, conversation_labels
 from .message import FLAGS, Message
 from .organisation import Label, Rule, SavedReply
-from .user import ROLES, ApiToken, User
+from .user import ROLES, TOKEN_SCOPES, ApiToken, User
 
 __all__ = [
     "ApiToken", "AuditEvent", "Author", "CHANNEL_KINDS", "Channel", "Conversation", "FLAGS", "Label",
     "MODERATION_REASONS", "Message", "ModerationAction", "Note", "ROLES", "Rule", "SENTIMENTS",
-    "STATUSES", "SavedReply", "URGENCIES", "URGENCY_RANK", "User", "conversation_labels",
+    "STATUSES", "SavedReply", "TOKEN_SCOPES", "URGENCIES", "URGENCY_RANK", "User", "conversation_labels",
 ]

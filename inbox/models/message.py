@@ -31,6 +31,8 @@ class Message(db.Model):
     received_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     visibility = db.Column(db.String(10), nullable=False, default="visible")
     raw = db.Column(db.JSON)
+    # Set when the retention policy or an erasure request purged the body (statistics are kept).
+    purged_at = db.Column(UTCDateTime)
 
     # Classification (inbound only).
     classify_status = db.Column(db.String(12))
