@@ -13,7 +13,8 @@ from .models import ROLES, TOKEN_SCOPES, ApiToken, Channel, User
 
 
 def init_app(app):
-    for command in (create_user, create_token, revoke_token, create_channel, seed_demo, simulate):
+    for command in (create_user, create_token, revoke_token, create_channel, seed_demo, simulate,
+                    export_author, erase_author):
         app.cli.add_command(command)
 
 
@@ -156,3 +157,45 @@ def simulate(rate, count, url, seed_value):
         click.echo(f"{response.status_code} {channel.name}: {message['text'][:70]}")
         time.sleep(1.0 / rate)
     current_app.logger.info("simulate: %d messages sent", sent)
+
+
+def _find_author(author_id, channel_id, external_id):
+    from .models import Author
+
+    if author_id is not None:
+        author = db.session.get(Author, author_id)
+    elif channel_id is not None and external_id:
+        author = Author.query.filter_by(channel_id=channel_id, external_id=external_id).first()
+    else:
+        raise click.ClickException("Give --author-id, or --channel and --external-id.")
+    if author is None:
+        raise click.ClickException("No such author.")
+    return author
+
+
+@click.command("export-author")
+@click.option("--author-id", type=int)
+@click.option("--channel", "channel_id", type=int)
+@click.option("--external-id")
+@with_appcontext
+def export_author(author_id, channel_id, external_id):
+    """Print everything held about one author as JSON (a citizen's access request)."""
+    from .services.personal_data import export_author as export
+
+    click.echo(json.dumps(export(_find_author(author_id, channel_id, external_id)), ensure_ascii=False, indent=2))
+
+
+@click.command("erase-author")
+@click.option("--author-id", type=int)
+@click.option("--channel", "channel_id", type=int)
+@click.option("--external-id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def erase_author(author_id, channel_id, external_id, yes):
+    """Erase one author on request: anonymise them and purge their messages' texts (statistics kept)."""
+    from .services.personal_data import erase_author as erase
+
+    author = _find_author(author_id, channel_id, external_id)
+    if not yes:
+        click.confirm(f"Erase author #{author.id} ({author.display_name})? This cannot be undone", abort=True)
+    click.echo(json.dumps(erase(author)))

@@ -6,6 +6,7 @@ import threading
 
 import redis
 from rq import Worker
+from sqlalchemy.exc import OperationalError
 
 from inbox.redis_conn import get_redis
 from inbox.services.queue import ALL_QUEUES
@@ -19,14 +20,19 @@ SWEEP_LOCK_KEY = "parvis:sweep:lock"
 
 def _sweep_loop(app, interval: float, stop: threading.Event) -> None:
     """Run the sweeper every `interval` seconds, once per interval across all workers."""
+    from .retention import run_retention_if_due
     from .sweep import sweep
 
     while not stop.wait(interval):
         try:
             if get_redis(app).set(SWEEP_LOCK_KEY, socket.gethostname(), nx=True, ex=max(int(interval), 1)):
                 log.info("sweep: %s", sweep())
+                run_retention_if_due(app)
         except redis.RedisError as exc:
             log.warning("sweep skipped, Redis unavailable: %s", exc)
+        except OperationalError as exc:
+            # The database restarts or fails over: keep the sweeper alive, try again next interval.
+            log.warning("sweep skipped, database unavailable: %s", exc)
 
 
 def run_worker(queues=ALL_QUEUES, burst: bool = False, sweep_every: float = 15.0, name: str | None = None) -> bool:
