@@ -1,10 +1,11 @@
 """Web hardening: security headers and CSP (Flask-Talisman), sign-in throttling (Flask-Limiter
 on Redis), the client address behind trusted proxies, and clean answers when the database is down."""
-from flask import current_app, jsonify, render_template, request
+from flask import abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_talisman import Talisman
 from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from .extensions import limiter
 
@@ -31,8 +32,17 @@ def limiter_storage_uri(redis_url: str) -> str:
     return redis_url
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in URLs: an id the database can hold (a bigger one is a 404, not a crash)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app) -> None:
-    """Bind headers, throttling and error pages; call after the Redis URL is decided."""
+    """Bind headers, throttling and error pages; call after the Redis URL is decided, before blueprints."""
+    app.url_map.converters["int"] = DatabaseIdConverter
     if app.config["TRUSTED_PROXIES"]:
         count = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
@@ -53,8 +63,24 @@ def init_app(app) -> None:
     # If Redis is down, sign-in keeps working unthrottled rather than locking everybody out.
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     limiter.init_app(app)
+    app.before_request(_refuse_nul_characters)
     app.register_error_handler(429, _too_many_requests)
     app.register_error_handler(OperationalError, _database_unavailable)
+
+
+def _refuse_nul_characters():
+    """A NUL character in a query string or form field is never legitimate (and PostgreSQL
+    cannot store it): refuse the request before any view sees it."""
+    values = list(request.args.values())
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += list(request.form.values())
+    if any("\x00" in value for value in values):
+        if _wants_json():
+            response = jsonify({"error": "A parameter contains a NUL character."})
+            response.status_code = 400
+            return response
+        abort(400, description="A parameter contains a NUL character.")
+    return None
 
 
 def _wants_json() -> bool:

@@ -6,6 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from ..models import URGENCY_RANK, Conversation, Message
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
 FILTER_KEYS = ("status", "urgency", "sentiment", "channel", "assignee", "flag")
 
 
@@ -32,6 +33,9 @@ class InboxFilters:
                 filters.channel = int(channel)
             except ValueError:
                 filters.errors["channel"] = "must be a channel id"
+            else:
+                if not 0 < filters.channel <= MAX_ID:
+                    filters.errors["channel"] = "must be a channel id"
         if filters.status not in (None, "all", "open", "pending", "resolved", "snoozed"):
             filters.errors["status"] = "must be one of open, pending, resolved, snoozed, all"
         if filters.urgency not in (None, *URGENCY_RANK):
@@ -40,7 +44,8 @@ class InboxFilters:
             filters.errors["sentiment"] = "must be one of negative, neutral, positive"
         if filters.flag not in (None, "any", "toxic", "threat", "spam", "personal_data"):
             filters.errors["flag"] = "must be one of any, toxic, threat, spam, personal_data"
-        if filters.assignee not in (None, "me", "none") and not str(filters.assignee).isdigit():
+        if filters.assignee not in (None, "me", "none") and not (
+                str(filters.assignee).isdigit() and 0 < int(filters.assignee) <= MAX_ID):
             filters.errors["assignee"] = "must be a user id, me or none"
         return filters
 
