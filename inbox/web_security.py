@@ -62,6 +62,7 @@ def init_app(app) -> None:
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "parvis-limit")
     # If Redis is down, sign-in keeps working unthrottled rather than locking everybody out.
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)  # Retry-After on 429
     limiter.init_app(app)
     app.before_request(_refuse_nul_characters)
     app.register_error_handler(429, _too_many_requests)
@@ -102,9 +103,6 @@ def _too_many_requests(exc):
             "errors/message.html", title=_("Too many attempts"),
             text=_("Too many sign-in attempts. Wait a few minutes before trying again.")))
     response.status_code = 429
-    retry_after = getattr(exc, "retry_after", None)
-    if retry_after:
-        response.headers["Retry-After"] = str(retry_after)
     return response
 
 

@@ -45,7 +45,7 @@ def index():
 def export():
     """Download the filtered audit trail as CSV (the export itself is audited)."""
     filters = _filters()
-    audit.record("audit.export", None, user=current_user._get_current_object(), **filters.as_args())
+    audit.record("audit.export", None, user=current_user._get_current_object(), filters=filters.as_args())
     db.session.commit()
     events = db.session.scalars(audit.events_query(filters).limit(EXPORT_MAX_ROWS)).all()
     users = {u.id: u for u in User.query.all()}

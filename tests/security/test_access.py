@@ -32,7 +32,7 @@ PERMISSIONS = {
     ("GET", "static"): _all("ok"),
     ("GET", "auth.login"): _staff("ok", "ok", "ok", "ok"),
     ("POST", "auth.login"): _staff("unauth", "ok", "ok", "ok"),  # wrong password; signed-in users are sent on
-    ("POST", "auth.logout"): _all("ok"),
+    ("POST", "auth.logout"): _all("login"),  # signs out, then shows the sign-in page
     ("POST", "auth.language"): _all("ok"),
     ("GET", "inbox.index"): STAFF_PAGE,
     ("GET", "inbox.conversation"): STAFF_PAGE,
