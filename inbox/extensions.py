@@ -36,15 +36,3 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
-        # Let SQLAlchemy, not the sqlite3 module, start transactions (see _sqlite_begin).
-        dbapi_connection.isolation_level = None
-
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(connection):
-    """SQLite: take the write lock when a transaction starts (BEGIN IMMEDIATE), waiting up to the
-    busy timeout. A deferred transaction that reads, then writes after another process (the
-    worker) committed fails at once with "database is locked"; this one waits its turn instead.
-    It also makes SAVEPOINTs (ingestion's per-item retry) behave as documented."""
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
