@@ -60,5 +60,6 @@ def load_config(instance_path: str) -> dict:
         "ALLOW_PRIVATE_CALLBACKS": os.environ.get("PARVIS_ALLOW_PRIVATE_CALLBACKS", "0") == "1",
         # Personal data: after this many months, authors are anonymised and message bodies purged.
         "RETENTION_MONTHS": int(os.environ.get("PARVIS_RETENTION_MONTHS", "24")),
+        "AUDIT_RETENTION_MONTHS": int(os.environ.get("PARVIS_AUDIT_RETENTION_MONTHS", "12")),
         "RETENTION_EVERY_SECONDS": int(os.environ.get("PARVIS_RETENTION_EVERY", "3600")),
     }

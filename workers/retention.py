@@ -16,7 +16,8 @@ RETENTION_LOCK_KEY = "parvis:retention:last-run"
 def run_retention(dry_run: bool = False) -> dict:
     """Job: apply the configured retention period once."""
     with app_context():
-        report = apply_retention(current_app.config["RETENTION_MONTHS"], dry_run=dry_run)
+        report = apply_retention(current_app.config["RETENTION_MONTHS"], dry_run=dry_run,
+                                 audit_months=current_app.config["AUDIT_RETENTION_MONTHS"])
         log.info("retention: %s", report.as_dict())
         return report.as_dict()
 

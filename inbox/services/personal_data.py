@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import exists, select, update
 
 from ..extensions import db
-from ..models import Author, Channel, Conversation, Message, ModerationAction, Note
+from ..models import AuditEvent, Author, Channel, Conversation, Message, ModerationAction, Note
 from ..models.base import utcnow
 from . import audit
 
@@ -124,19 +124,24 @@ class RetentionReport:
     replies: int = 0
     notes: int = 0
     authors: int = 0
+    audit_events: int = 0
     details: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {"cutoff": self.cutoff, "dry_run": self.dry_run, "messages_purged": self.messages,
-                "replies_purged": self.replies, "notes_purged": self.notes, "authors_anonymised": self.authors}
+                "replies_purged": self.replies, "notes_purged": self.notes, "authors_anonymised": self.authors,
+                "audit_events_deleted": self.audit_events}
 
 
-def apply_retention(months: int, dry_run: bool = False, now: datetime | None = None) -> RetentionReport:
-    """Purge texts older than `months` and anonymise authors with nothing newer; keep the statistics."""
-    if months < 1:
-        raise ValueError("the retention period must be at least one month")
+def apply_retention(months: int, dry_run: bool = False, now: datetime | None = None,
+                    audit_months: int | None = None) -> RetentionReport:
+    """Purge texts older than `months` and anonymise authors with nothing newer; keep the statistics.
+    Audit events older than `audit_months` (if given) are deleted."""
+    if months < 1 or (audit_months is not None and audit_months < 1):
+        raise ValueError("a retention period must be at least one month")
     now = now or utcnow()
     cutoff = months_before(now, months)
+    old_audit = AuditEvent.created_at < months_before(now, audit_months) if audit_months else None
     old_in = (Message.direction == "in") & (Message.received_at < cutoff)
     old_out = (Message.direction == "out") & (Message.created_at < cutoff)
     recent = exists().where(Message.author_id == Author.id, Message.received_at >= cutoff)
@@ -148,6 +153,8 @@ def apply_retention(months: int, dry_run: bool = False, now: datetime | None = N
         report.replies = count(select(Message.id).where(old_out, Message.purged_at.is_(None)))
         report.notes = count(select(Note.id).where(Note.created_at < cutoff, Note.body != ""))
         report.authors = count(select(Author.id).where(stale_authors, Author.anonymised_at.is_(None)))
+        if old_audit is not None:
+            report.audit_events = count(select(AuditEvent.id).where(old_audit))
         return report
     report.messages = _purge_messages(old_in, now)
     report.replies = _purge_messages(old_out, now)
@@ -158,6 +165,9 @@ def apply_retention(months: int, dry_run: bool = False, now: datetime | None = N
     db.session.execute(update(Conversation).where(Conversation.last_message_at < cutoff)
                        .values(last_excerpt=None).execution_options(synchronize_session=False))
     report.authors = _anonymise_authors(stale_authors, now)
+    if old_audit is not None:
+        report.audit_events = db.session.execute(db.delete(AuditEvent).where(old_audit)
+                                                 .execution_options(synchronize_session=False)).rowcount
     if report.messages or report.replies or report.notes or report.authors:
         audit.record("privacy.retention", None, **report.as_dict())
     db.session.commit()

@@ -3,6 +3,7 @@
 Counts at the end: every reply sent exactly once from the network's side (one publication per
 Idempotency-Key), every reply marked sent with the network's id, nothing failed.
 """
+import json
 import os
 import random
 import signal
@@ -67,6 +68,10 @@ def test_flaky_network_every_reply_published_exactly_once(app, client, factory):
     # A timed-out reply was published but not acknowledged: its retry replayed the same key.
     replayed = len(network.attempts) - faults.count("503") - faults.count("reset") - len(sent)
     assert replayed == faults.count("timeout") > 0
+    print("flaky-network", json.dumps({"replies": len(sent), "attempts": len(network.attempts),
+                                       "faults": {f: faults.count(f) for f in ("503", "reset", "timeout")},
+                                       "published": len(network.published), "published_twice": 0,
+                                       "replayed_keys_absorbed": replayed}))
 
 
 def test_worker_killed_while_sending_is_resent_once_after_the_lease(app, client, factory, tmp_path):

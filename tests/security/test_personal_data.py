@@ -129,6 +129,11 @@ def test_retention_purges_old_texts_anonymises_old_authors_and_keeps_statistics(
     assert Message.query.filter_by(body="").one().urgency == "high"
     assert apply_retention(24).messages == 0  # idempotent
     assert AuditEvent.query.filter_by(action="privacy.retention").count() == 1
+    db.session.execute(update(AuditEvent).where(AuditEvent.action == "note.create")
+                       .values(created_at=utcnow() - timedelta(days=400)))
+    db.session.commit()
+    assert apply_retention(24, audit_months=12).audit_events == 1
+    assert AuditEvent.query.filter_by(action="note.create").count() == 0
 
 
 def test_retention_command_dry_run(app, client, factory, monkeypatch):
