@@ -12,7 +12,8 @@ def init_app(app):
     csrf.exempt(api_bp)  # the API authenticates with signatures and bearer tokens, not cookies
     for blueprint in (auth_bp, inbox_bp, stats_bp, api_bp):
         app.register_blueprint(blueprint)
+    from .account import bp as account_bp
     from .privacy import bp as privacy_bp
 
-    for blueprint in (audit_bp, privacy_bp):  # issue #7: audit trail, personal data requests
+    for blueprint in (audit_bp, privacy_bp, account_bp):  # issue #7: audit, personal data, tokens
         app.register_blueprint(blueprint)

@@ -50,6 +50,8 @@ PERMISSIONS = {
     ("GET", "privacy.author"): ADMIN_PAGE,
     ("GET", "privacy.export"): ADMIN_PAGE,
     ("POST", "privacy.erase"): ADMIN_PAGE,
+    ("GET", "account.tokens"): STAFF_PAGE,
+    ("POST", "account.revoke"): _staff("login", "ok", "denied", "ok"),  # the agent's token: its owner or an admin
     ("GET", "api.openapi"): _all("ok"),
     ("POST", "api.ingest"): _all("unauth"),  # signed by the channel's secret; a session or token is not enough
     ("GET", "api.list_conversations"): TOKEN_API,
@@ -90,12 +92,21 @@ def world(app, client, factory):
     inbound = Message.query.filter_by(direction="in").one()
     users = {role: factory.user(role=role) for role in ROLES[1:]}
     reply = replies.send_reply(conversation, users["agent"], "Réponse")
-    return {
+    world = {
         "channel_id": channel.id, "conversation_id": conversation.id, "author_id": inbound.author_id,
         "message_id": {"inbox.moderate": inbound.id, "inbox.retry": reply.id}, "action": "hide",
+        "token_id": None,
         "filename": "parvis.css", "users": users,
         "tokens": {role: factory.token(user) for role, user in users.items()},
     }
+    from inbox.models import ApiToken
+
+    # A spare token of the agent's, for the revoke route (revoking the ones above would break the walk).
+    spare, _raw = ApiToken.issue(users["agent"], "spare")
+    db.session.add(spare)
+    db.session.commit()
+    world["token_id"] = spare.id
+    return world
 
 
 def _url(app, rule, world):

@@ -80,3 +80,20 @@ def test_cli_revokes_every_token_of_a_user(app, client, factory):
         assert client.get("/api/v1/conversations", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
     refused = app.test_cli_runner().invoke(args=["create-token", "--email", agent.email, "--scope", "stats"])
     assert refused.exit_code != 0 and "supervisors" in refused.output
+
+
+def test_people_revoke_their_own_tokens_on_the_tokens_page(client, factory):
+    from tests.helpers import login
+
+    agent, other = factory.user(), factory.user()
+    mine, theirs = factory.token(agent), factory.token(other)
+    login(client, agent)
+    page = client.get("/account/tokens").get_data(as_text=True)
+    assert "Jetons d’API" in page and page.count("data-token-id") == 1
+    own_id = ApiToken.query.filter_by(user_id=agent.id).one().id
+    other_id = ApiToken.query.filter_by(user_id=other.id).one().id
+    assert client.post(f"/account/tokens/{other_id}/revoke").status_code == 403
+    assert client.post(f"/account/tokens/{own_id}/revoke").status_code == 303
+    assert client.get("/api/v1/conversations", headers={"Authorization": f"Bearer {mine}"}).status_code == 401
+    assert client.get("/api/v1/conversations", headers={"Authorization": f"Bearer {theirs}"}).status_code == 200
+    assert AuditEvent.query.filter_by(action="token.revoke", target_id=own_id).one().user_id == agent.id
