@@ -28,7 +28,6 @@ def record(action: str, target=None, user=None, **detail) -> AuditEvent:
     return event
 
 
-
 @dataclass
 class AuditFilters:
     """Filters from a query string: user id, action prefix, date range (inclusive days, UTC)."""

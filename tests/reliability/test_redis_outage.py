@@ -6,7 +6,6 @@ and the sweeper re-enqueues what the lost queue forgot. Counts: every message on
 import json
 import time
 
-from inbox.extensions import db  # noqa: F401  (app context for the counts)
 from tests.e2e.conftest import wait_for
 from tests.helpers import post_signed
 from tests.reliability.processes import (

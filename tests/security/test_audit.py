@@ -4,7 +4,6 @@ import csv
 import io
 from datetime import timedelta
 
-from inbox.extensions import db
 from inbox.models import AuditEvent, Conversation, Message
 from inbox.models.base import utcnow
 from tests.helpers import login, post_signed
