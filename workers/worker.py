@@ -1,4 +1,11 @@
-"""The worker entry point: load the model once, then fork a work horse per job (RQ)."""
+"""The worker entry point: load the model once, then run jobs (RQ) in one or several processes.
+
+The classifier's weights are loaded in the parent before any fork, so worker processes share
+them copy-on-write. Jobs run inside those long-lived processes (RQ's SimpleWorker), not in a
+work horse forked per job: PyTorch's and lingua's thread pools do not survive a fork once
+used, and a per-job fork would also pay start-up costs on every batch. A crash loses nothing:
+claimed messages are reclaimed by the sweeper after their lease.
+"""
 import logging
 import os
 import signal
@@ -7,7 +14,7 @@ import threading
 import time
 
 import redis
-from rq import Worker
+from rq import SimpleWorker
 from sqlalchemy.exc import OperationalError
 
 from inbox.redis_conn import get_redis
@@ -18,6 +25,7 @@ from .classify import set_classifier
 
 log = logging.getLogger(__name__)
 SWEEP_LOCK_KEY = "parvis:sweep:lock"
+POLL_SCHEDULER_LOCK_KEY = "parvis:poll:scheduler"
 
 
 def _sweep_loop(app, interval: float, stop: threading.Event) -> None:
@@ -37,8 +45,25 @@ def _sweep_loop(app, interval: float, stop: threading.Event) -> None:
             log.warning("sweep skipped, database unavailable: %s", exc)
 
 
-def run_worker(queues=ALL_QUEUES, burst: bool = False, sweep_every: float = 15.0, name: str | None = None) -> bool:
-    """Load the classifier (a load failure raises ClassifierLoadError: the worker does not start)."""
+def _poll_scheduler_loop(app, interval: float, stop: threading.Event) -> None:
+    """Enqueue due channel polls every `interval` seconds, once per tick across all workers."""
+    from .poll import schedule_due_polls
+
+    while not stop.wait(interval):
+        try:
+            if get_redis(app).set(POLL_SCHEDULER_LOCK_KEY, socket.gethostname(), nx=True,
+                                  ex=max(int(interval), 1)):
+                due = schedule_due_polls()
+                if due:
+                    log.info("polls enqueued for channels %s", due)
+        except redis.RedisError as exc:
+            log.warning("poll scheduling skipped, Redis unavailable: %s", exc)
+
+
+def run_worker(queues=ALL_QUEUES, burst: bool = False, sweep_every: float = 15.0, name: str | None = None,
+               poll_every: float = 5.0, processes: int = 1) -> bool:
+    """Load the classifier (a load failure raises ClassifierLoadError: the worker does not start),
+    then work in this process, or fork `processes` worker processes that share the loaded model."""
     from .classifier import Classifier
 
     app = get_app()
@@ -48,25 +73,29 @@ def run_worker(queues=ALL_QUEUES, burst: bool = False, sweep_every: float = 15.0
     stop = threading.Event()
     if sweep_every > 0 and not burst:
         threading.Thread(target=_sweep_loop, args=(app, sweep_every, stop), daemon=True).start()
+        threading.Thread(target=_poll_scheduler_loop, args=(app, poll_every, stop), daemon=True).start()
     try:
-        return _work_until_stopped(app, queues, burst, name)
+        if processes <= 1:
+            return _work(app, queues, burst, name)
+        return _work_in_children(app, queues, burst, name, processes)
     finally:
         stop.set()
 
 
-def _work_until_stopped(app, queues, burst: bool, name: str | None) -> bool:
+def _work(app, queues, burst: bool, name: str | None) -> bool:
     """Run RQ's worker loop; if Redis goes away under it (RQ then quits), reconnect and go on.
 
-    RQ leaves its loop on a lost connection; a supervisor would restart the process, but the
-    classifier would then be loaded again. Staying up costs nothing: the database holds the work.
+    RQ leaves its loop when a job's bookkeeping hits a lost connection; a supervisor would restart
+    the process and load the classifier again. Staying up costs nothing: the database holds the work.
     """
     restarts = 0
     while True:
         worker = None
         try:
-            worker = Worker(list(queues), connection=get_redis(app),
-                            name=f"{name}-{restarts}" if name and restarts else name)
-            worked = worker.work(burst=burst, logging_level="INFO")
+            worker = SimpleWorker(list(queues), connection=get_redis(app),
+                                  name=f"{name}-{restarts}" if name and restarts else name)
+            # with_scheduler: RQ moves retries with a backoff interval back to their queue when due.
+            worked = worker.work(burst=burst, logging_level="INFO", with_scheduler=not burst)
         except redis.RedisError as exc:  # Redis is down: at start, or in RQ's teardown
             log.warning("worker lost Redis (%s)", exc)
             worked = False
@@ -79,3 +108,30 @@ def _work_until_stopped(app, queues, burst: bool, name: str | None) -> bool:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         time.sleep(delay)
+
+
+def _work_in_children(app, queues, burst: bool, name: str | None, processes: int) -> bool:
+    """Fork worker processes after the model is loaded; stop them all when one fails or on SIGTERM."""
+    children = []
+    for index in range(processes):
+        pid = os.fork()
+        if pid == 0:
+            app.extensions["parvis_redis"] = None  # a fresh Redis connection in the child
+            child_name = f"{name or socket.gethostname()}-{os.getpid()}-{index}"
+            os._exit(0 if _work(app, queues, burst, child_name) is not None else 1)
+        children.append(pid)
+
+    def forward(signum, _frame):
+        for child in children:
+            try:
+                os.kill(child, signum)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    ok = True
+    for child in children:
+        _, status = os.waitpid(child, 0)
+        ok = ok and os.waitstatus_to_exitcode(status) == 0
+    return ok

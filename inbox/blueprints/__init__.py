@@ -1,16 +1,19 @@
-"""One blueprint per area: auth, inbox, stats, api."""
+"""One blueprint per area: auth, inbox, stats, admin, api, webhooks."""
 
 
 def init_app(app):
     from ..extensions import csrf
+    from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .audit import bp as audit_bp
     from .auth import bp as auth_bp
     from .inbox import bp as inbox_bp
     from .stats import bp as stats_bp
+    from .webhooks import bp as webhooks_bp
 
     csrf.exempt(api_bp)  # the API authenticates with signatures and bearer tokens, not cookies
-    for blueprint in (auth_bp, inbox_bp, stats_bp, api_bp):
+    csrf.exempt(webhooks_bp)  # networks sign their calls; the public form has its own guards
+    for blueprint in (auth_bp, inbox_bp, stats_bp, admin_bp, api_bp, webhooks_bp):
         app.register_blueprint(blueprint)
     from .account import bp as account_bp
     from .privacy import bp as privacy_bp

@@ -30,6 +30,8 @@ class Message(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     received_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     visibility = db.Column(db.String(10), nullable=False, default="visible")
+    # Set when the author edited the message on the network (it is then classified again).
+    edited_at = db.Column(UTCDateTime)
     raw = db.Column(db.JSON)
     # Set when the retention policy or an erasure request purged the body (statistics are kept).
     purged_at = db.Column(UTCDateTime)
