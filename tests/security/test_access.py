@@ -1,13 +1,14 @@
 """Every route of the app, walked from the URL map as anonymous, agent, supervisor and admin.
 
 A route missing from PERMISSIONS fails the test: adding a page means deciding who may see it.
-Outcomes: "ok" (served), "login" (redirected to sign-in), "denied" (403), "unauth" (401).
+Outcomes: "ok" (served), "login" (redirected to sign-in), "denied" (403), "unauth" (401),
+"refused" (400/404: the request itself is rejected, whoever sends it).
 """
 import pytest
 
 from inbox.extensions import db
 from inbox.models import Conversation, Message
-from inbox.services import replies
+from inbox.services import moderation, replies
 from tests.helpers import post_signed
 
 ROLES = ("anonymous", "agent", "supervisor", "admin")
@@ -43,6 +44,7 @@ PERMISSIONS = {
     ("POST", "inbox.assign"): STAFF_PAGE,
     ("POST", "inbox.moderate"): STAFF_PAGE,
     ("POST", "inbox.retry"): STAFF_PAGE,
+    ("POST", "inbox.retry_moderation"): STAFF_PAGE,
     ("GET", "stats.index"): SUPERVISOR_PAGE,
     ("GET", "audit.index"): SUPERVISOR_PAGE,
     ("GET", "audit.export"): SUPERVISOR_PAGE,
@@ -52,6 +54,21 @@ PERMISSIONS = {
     ("POST", "privacy.erase"): ADMIN_PAGE,
     ("GET", "account.tokens"): STAFF_PAGE,
     ("POST", "account.revoke"): _staff("login", "ok", "denied", "ok"),  # the agent's token: its owner or an admin
+    ("GET", "admin.channel_list"): ADMIN_PAGE,
+    ("GET", "admin.channel_new"): ADMIN_PAGE,
+    ("POST", "admin.channel_new"): ADMIN_PAGE,
+    ("GET", "admin.channel_edit"): ADMIN_PAGE,
+    ("POST", "admin.channel_edit"): ADMIN_PAGE,
+    ("POST", "admin.channel_check"): ADMIN_PAGE,
+    ("POST", "admin.channel_toggle"): ADMIN_PAGE,
+    ("GET", "admin.channel_import"): ADMIN_PAGE,
+    ("POST", "admin.channel_import"): _staff("login", "denied", "denied", "refused"),  # no file sent
+    ("GET", "admin.import_progress"): _staff("login", "denied", "denied", "refused"),  # unknown import
+    ("GET", "admin.import_progress_json"): _staff("login", "denied", "denied", "refused"),
+    # Network webhooks authenticate by signature, verify token or allowed origin, never by session.
+    ("GET", "webhooks.meta_verify"): _all("refused"),
+    ("POST", "webhooks.meta_event"): _all("unauth"),
+    ("POST", "webhooks.form_post"): _all("refused"),  # the channel is not a form channel
     ("GET", "api.openapi"): _all("ok"),
     ("POST", "api.ingest"): _all("unauth"),  # signed by the channel's secret; a session or token is not enough
     ("GET", "api.list_conversations"): TOKEN_API,
@@ -69,6 +86,8 @@ FORM_DATA = {
     "inbox.status": {"status": "pending"},
     "inbox.assign": {"assignee": "me"},
     "inbox.moderate": {"reason": "spam"},
+    "admin.channel_new": {"name": "Formulaire du site"},
+    "admin.channel_edit": {"name": "Canal renommé"},
 }
 JSON_DATA = {"api.post_reply": {"text": "Bonjour"}, "api.post_status": {"status": "pending"}}
 
@@ -92,10 +111,13 @@ def world(app, client, factory):
     inbound = Message.query.filter_by(direction="in").one()
     users = {role: factory.user(role=role) for role in ROLES[1:]}
     reply = replies.send_reply(conversation, users["agent"], "Réponse")
+    action = moderation.moderate(inbound, "hide", "spam", users["agent"])
     world = {
         "channel_id": channel.id, "conversation_id": conversation.id, "author_id": inbound.author_id,
-        "message_id": {"inbox.moderate": inbound.id, "inbox.retry": reply.id}, "action": "hide",
-        "token_id": None,
+        "message_id": {"inbox.moderate": inbound.id, "inbox.retry": reply.id},
+        "action": {"inbox.moderate": "hide", "admin.channel_toggle": "enable"}, "kind": "api",
+        "import_id": "no-such-import",
+        "token_id": None, "action_id": action.id,
         "filename": "parvis.css", "users": users,
         "tokens": {role: factory.token(user) for role, user in users.items()},
     }
@@ -127,6 +149,8 @@ def _outcome(response) -> str:
         return "unauth"
     if response.status_code == 403:
         return "denied"
+    if response.status_code in (400, 404):
+        return "refused"
     assert response.status_code < 400, f"unexpected {response.status_code}: {response.get_data(as_text=True)[:300]}"
     return "ok"
 

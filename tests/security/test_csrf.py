@@ -21,8 +21,9 @@ def _csrf_token(client) -> str:
 def test_every_form_post_needs_a_csrf_token(app, world):
     app.config["WTF_CSRF_ENABLED"] = True
     admin = world["users"]["admin"]
+    # The API and the networks' webhooks carry no session: signatures, tokens or origins guard them.
     posts = [rule for rule in app.url_map.iter_rules()
-             if "POST" in rule.methods and not rule.endpoint.startswith("api.")]
+             if "POST" in rule.methods and not rule.endpoint.startswith(("api.", "webhooks."))]
     assert len(posts) >= 10
     for rule in sorted(posts, key=lambda r: (r.endpoint in ("privacy.erase", "auth.logout"), r.endpoint)):
         client = app.test_client()
@@ -41,7 +42,9 @@ def test_every_form_post_needs_a_csrf_token(app, world):
         assert forged.status_code == 400
         token = _csrf_token(client)
         accepted = client.post(url, data={**FORM_DATA.get(rule.endpoint, {}), "csrf_token": token})
-        assert accepted.status_code != 400, f"{rule.endpoint} refused a valid CSRF token"
+        # A valid token passes the CSRF check (the view may still refuse incomplete data, e.g. no file).
+        assert "CSRF" not in accepted.get_data(as_text=True), f"{rule.endpoint} refused a valid CSRF token"
+        assert accepted.status_code < 500
 
 
 def test_the_api_is_exempt_but_needs_its_own_credentials(app, client, world):

@@ -1,7 +1,7 @@
 """security and personal data: API token scopes, purged message bodies
 
 Revision ID: i7_security
-Revises: 0001
+Revises: i6_channels
 Create Date: 2026-11-26 08:10:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "i7_security"
-down_revision = "0001"
+down_revision = "i6_channels"
 branch_labels = None
 depends_on = None
 
