@@ -35,6 +35,9 @@ def create_app(test_config: dict | None = None) -> Flask:
                    default_translation_directories=str(PACKAGE_DIR / "translations"))
     redis_conn.init_app(app)
     templating.init_app(app)
+    from . import web_security
+
+    web_security.init_app(app)
     blueprints.init_app(app)
     from . import security  # noqa: F401  (registers the user loader)
     from .cli import init_app as init_cli

@@ -9,11 +9,12 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from .extensions import db
-from .models import ROLES, ApiToken, Channel, User
+from .models import ROLES, TOKEN_SCOPES, ApiToken, Channel, User
 
 
 def init_app(app):
-    for command in (create_user, create_token, create_channel, seed_demo, simulate, stats_recompute):
+    for command in (create_user, create_token, revoke_token, create_channel, seed_demo, simulate,
+                    export_author, erase_author, stats_recompute):
         app.cli.add_command(command)
 
 
@@ -41,16 +42,57 @@ def create_user(email, name, role, password, locale):
 @click.command("create-token")
 @click.option("--email", required=True, help="The user the token acts as.")
 @click.option("--name", default="cli", show_default=True)
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(TOKEN_SCOPES),
+              help="What the token may do (repeat; default: read and write, plus stats for supervisors).")
 @with_appcontext
-def create_token(email, name):
+def create_token(email, name, scopes):
     """Create a personal API token and print it (it is shown only once)."""
+    from .services import audit
+
     user = User.query.filter_by(email=email.strip().lower()).first()
     if user is None:
         raise click.ClickException(f"No user with e-mail {email}.")
-    token, raw = ApiToken.issue(user, name)
+    if "stats" in scopes and not user.is_supervisor:
+        raise click.ClickException("Only supervisors and admins can hold the stats scope.")
+    token, raw = ApiToken.issue(user, name, scopes=scopes or None)
     db.session.add(token)
+    db.session.flush()
+    audit.record("token.create", token, user=user, scopes=token.scopes, via="cli")
     db.session.commit()
     click.echo(raw)
+
+
+@click.command("revoke-token")
+@click.option("--id", "token_id", type=int, help="The token's id (see --list).")
+@click.option("--token", "raw", help="The raw token value.")
+@click.option("--email", help="Revoke every token of this user.")
+@click.option("--list", "list_only", is_flag=True, help="List active tokens instead of revoking.")
+@with_appcontext
+def revoke_token(token_id, raw, email, list_only):
+    """Revoke personal API tokens (by id, value or owner); a revoked token is refused at once."""
+    from .services import audit
+
+    if list_only:
+        for token in ApiToken.query.filter(ApiToken.revoked_at.is_(None)).order_by(ApiToken.id):
+            click.echo(f"{token.id}\t{token.user.email}\t{token.name}\t{token.scopes}\t"
+                       f"last used {token.last_used_at.isoformat() if token.last_used_at else 'never'}")
+        return
+    if sum(x is not None for x in (token_id, raw, email)) != 1:
+        raise click.ClickException("Give exactly one of --id, --token or --email.")
+    query = ApiToken.query.filter(ApiToken.revoked_at.is_(None))
+    if token_id is not None:
+        tokens = query.filter(ApiToken.id == token_id).all()
+    elif raw is not None:
+        tokens = query.filter(ApiToken.token_hash == ApiToken.hash(raw.strip())).all()
+    else:
+        tokens = query.join(User).filter(User.email == email.strip().lower()).all()
+    if not tokens:
+        raise click.ClickException("No active token matches.")
+    for token in tokens:
+        token.revoke()
+        audit.record("token.revoke", token, user=token.user, via="cli")
+    db.session.commit()
+    click.echo(f"Revoked {len(tokens)} token(s): {', '.join(str(t.id) for t in tokens)}.")
 
 
 @click.command("create-channel")
@@ -60,6 +102,13 @@ def create_token(email, name):
 @with_appcontext
 def create_channel(name, kind, callback_url):
     """Create a channel and print its id and signing secret."""
+    from .services.callbacks import UnsafeCallbackError, check_callback_url
+
+    if callback_url:
+        try:
+            check_callback_url(callback_url)
+        except UnsafeCallbackError as exc:
+            raise click.ClickException(str(exc))
     channel = Channel(name=name, kind=kind, settings={"callback_url": callback_url} if callback_url else {},
                       secrets={"signing_secret": Channel.new_secret()})
     db.session.add(channel)
@@ -119,3 +168,45 @@ def stats_recompute():
     count = cycles.recompute_durations()
     rollup.refresh()
     click.echo(f"{count} conversation cycles recomputed.")
+
+
+def _find_author(author_id, channel_id, external_id):
+    from .models import Author
+
+    if author_id is not None:
+        author = db.session.get(Author, author_id)
+    elif channel_id is not None and external_id:
+        author = Author.query.filter_by(channel_id=channel_id, external_id=external_id).first()
+    else:
+        raise click.ClickException("Give --author-id, or --channel and --external-id.")
+    if author is None:
+        raise click.ClickException("No such author.")
+    return author
+
+
+@click.command("export-author")
+@click.option("--author-id", type=int)
+@click.option("--channel", "channel_id", type=int)
+@click.option("--external-id")
+@with_appcontext
+def export_author(author_id, channel_id, external_id):
+    """Print everything held about one author as JSON (a citizen's access request)."""
+    from .services.personal_data import export_author as export
+
+    click.echo(json.dumps(export(_find_author(author_id, channel_id, external_id)), ensure_ascii=False, indent=2))
+
+
+@click.command("erase-author")
+@click.option("--author-id", type=int)
+@click.option("--channel", "channel_id", type=int)
+@click.option("--external-id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def erase_author(author_id, channel_id, external_id, yes):
+    """Erase one author on request: anonymise them and purge their messages' texts (statistics kept)."""
+    from .services.personal_data import erase_author as erase
+
+    author = _find_author(author_id, channel_id, external_id)
+    if not yes:
+        click.confirm(f"Erase author #{author.id} ({author.display_name})? This cannot be undone", abort=True)
+    click.echo(json.dumps(erase(author)))

@@ -59,4 +59,19 @@ def load_config(instance_path: str) -> dict:
         "CRISIS_P_VALUE": float(os.environ.get("PARVIS_CRISIS_P_VALUE", "0.001")),
         "CRISIS_MIN_RATIO": float(os.environ.get("PARVIS_CRISIS_MIN_RATIO", "3")),
         "CRISIS_QUIET_MINUTES": int(os.environ.get("PARVIS_CRISIS_QUIET_MINUTES", "60")),
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("PARVIS_SECURE_COOKIES", "0") == "1",
+        # Security headers (Flask-Talisman): redirect to HTTPS and send HSTS only when served over HTTPS.
+        "FORCE_HTTPS": os.environ.get("PARVIS_FORCE_HTTPS", "0") == "1",
+        # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted (audit IPs).
+        "TRUSTED_PROXIES": int(os.environ.get("PARVIS_TRUSTED_PROXIES", "0")),
+        # Sign-in throttling (Flask-Limiter on Redis): per address, and failed attempts per account.
+        "LOGIN_RATE_LIMIT": os.environ.get("PARVIS_LOGIN_RATE_LIMIT", "30 per minute"),
+        "LOGIN_LOCKOUT_LIMIT": os.environ.get("PARVIS_LOGIN_LOCKOUT", "5 per 15 minutes"),
+        # Outbound callbacks to private, loopback or link-local addresses are refused unless allowed.
+        "ALLOW_PRIVATE_CALLBACKS": os.environ.get("PARVIS_ALLOW_PRIVATE_CALLBACKS", "0") == "1",
+        # Personal data: after this many months, authors are anonymised and message bodies purged.
+        "RETENTION_MONTHS": int(os.environ.get("PARVIS_RETENTION_MONTHS", "24")),
+        "AUDIT_RETENTION_MONTHS": int(os.environ.get("PARVIS_AUDIT_RETENTION_MONTHS", "12")),
+        "RETENTION_EVERY_SECONDS": int(os.environ.get("PARVIS_RETENTION_EVERY", "3600")),
     }

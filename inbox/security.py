@@ -36,8 +36,8 @@ def api_error(status: int, message: str, **extra):
     return response
 
 
-def token_required(*roles: str):
-    """Authenticate a JSON API call with `Authorization: Bearer <token>`."""
+def token_required(*roles: str, scope: str = "read"):
+    """Authenticate a JSON API call with `Authorization: Bearer <token>` carrying `scope`."""
 
     def decorator(view):
         @wraps(view)
@@ -51,6 +51,8 @@ def token_required(*roles: str):
                 return api_error(401, "Invalid or revoked token.")
             if roles and not token.user.has_role(*roles):
                 return api_error(403, "This token's user does not have the required role.")
+            if not token.has_scope(scope):
+                return api_error(403, f"This token lacks the {scope!r} scope.")
             token.last_used_at = utcnow()
             db.session.commit()
             g.api_user = token.user

@@ -99,8 +99,13 @@ def classify_batch(size: int) -> int:
     token, messages = claim_batch(size)
     if not messages:
         return 0
+    texts = [m.body for m in messages]
+    # No transaction stays open during the forward pass (on SQLite it would hold the write lock).
+    for message in messages:
+        db.session.expunge(message)
+    db.session.commit()
     try:
-        results = get_classifier().classify([m.body for m in messages])
+        results = get_classifier().classify(texts)
     except (RuntimeError, ValueError, MemoryError) as exc:
         log.error("classification of %d messages failed: %s", len(messages), exc)
         release_failed(token, messages, f"{type(exc).__name__}: {exc}")

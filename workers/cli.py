@@ -50,6 +50,17 @@ def sweep_command():
     click.echo(sweep())
 
 
+@main.command("retention")
+@click.option("--dry-run", is_flag=True, help="Only count what would be purged and anonymised.")
+def retention_command(dry_run):
+    """Apply the retention policy now (PARVIS_RETENTION_MONTHS): purge old texts, anonymise old authors."""
+    import json
+
+    from .retention import run_retention
+
+    click.echo(json.dumps(run_retention(dry_run=dry_run)))
+
+
 @main.command("poll")
 @click.option("--channel", "channel_id", type=int, required=True, help="The channel to poll now.")
 def poll_command(channel_id):

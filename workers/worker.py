@@ -8,11 +8,14 @@ claimed messages are reclaimed by the sweeper after their lease.
 """
 import logging
 import os
+import signal
 import socket
 import threading
+import time
 
 import redis
 from rq import SimpleWorker
+from sqlalchemy.exc import OperationalError
 
 from inbox.redis_conn import get_redis
 from inbox.services.queue import ALL_QUEUES
@@ -28,6 +31,7 @@ POLL_SCHEDULER_LOCK_KEY = "parvis:poll:scheduler"
 def _sweep_loop(app, interval: float, stop: threading.Event) -> None:
     """Run the sweeper every `interval` seconds, once per interval across all workers."""
     from .alerts import run_alerts
+    from .retention import run_retention_if_due
     from .sweep import sweep
 
     while not stop.wait(interval):
@@ -35,8 +39,12 @@ def _sweep_loop(app, interval: float, stop: threading.Event) -> None:
             if get_redis(app).set(SWEEP_LOCK_KEY, socket.gethostname(), nx=True, ex=max(int(interval), 1)):
                 log.info("sweep: %s", sweep())
                 run_alerts()
+                run_retention_if_due(app)
         except redis.RedisError as exc:
             log.warning("sweep skipped, Redis unavailable: %s", exc)
+        except OperationalError as exc:
+            # The database restarts or fails over: keep the sweeper alive, try again next interval.
+            log.warning("sweep skipped, database unavailable: %s", exc)
 
 
 def _poll_scheduler_loop(app, interval: float, stop: threading.Event) -> None:
@@ -77,15 +85,35 @@ def run_worker(queues=ALL_QUEUES, burst: bool = False, sweep_every: float = 15.0
 
 
 def _work(app, queues, burst: bool, name: str | None) -> bool:
-    worker = SimpleWorker(list(queues), connection=get_redis(app), name=name)
-    # with_scheduler: RQ moves retries with a backoff interval back to their queue when due.
-    return worker.work(burst=burst, logging_level="INFO", with_scheduler=not burst)
+    """Run RQ's worker loop; if Redis goes away under it (RQ then quits), reconnect and go on.
+
+    RQ leaves its loop when a job's bookkeeping hits a lost connection; a supervisor would restart
+    the process and load the classifier again. Staying up costs nothing: the database holds the work.
+    """
+    restarts = 0
+    while True:
+        worker = None
+        try:
+            worker = SimpleWorker(list(queues), connection=get_redis(app),
+                                  name=f"{name}-{restarts}" if name and restarts else name)
+            # with_scheduler: RQ moves retries with a backoff interval back to their queue when due.
+            worked = worker.work(burst=burst, logging_level="INFO", with_scheduler=not burst)
+        except redis.RedisError as exc:  # Redis is down: at start, or in RQ's teardown
+            log.warning("worker lost Redis (%s)", exc)
+            worked = False
+        if burst or (worker is not None and worker._stop_requested):  # noqa: SLF001 (RQ's stop flag)
+            return worked
+        restarts += 1
+        delay = min(2 ** min(restarts, 5), 30)
+        log.warning("worker loop ended without a stop request; reconnecting to Redis in %ss", delay)
+        # Between two RQ loops nothing is in flight: SIGTERM/SIGINT may end the process at once.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        time.sleep(delay)
 
 
 def _work_in_children(app, queues, burst: bool, name: str | None, processes: int) -> bool:
     """Fork worker processes after the model is loaded; stop them all when one fails or on SIGTERM."""
-    import signal
-
     children = []
     for index in range(processes):
         pid = os.fork()

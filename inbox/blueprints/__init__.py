@@ -5,6 +5,7 @@ def init_app(app):
     from ..extensions import csrf
     from .admin import bp as admin_bp
     from .api import bp as api_bp
+    from .audit import bp as audit_bp
     from .auth import bp as auth_bp
     from .inbox import bp as inbox_bp
     from .notifications import bp as notifications_bp
@@ -14,4 +15,9 @@ def init_app(app):
     csrf.exempt(api_bp)  # the API authenticates with signatures and bearer tokens, not cookies
     csrf.exempt(webhooks_bp)  # networks sign their calls; the public form has its own guards
     for blueprint in (auth_bp, inbox_bp, stats_bp, notifications_bp, admin_bp, api_bp, webhooks_bp):
+        app.register_blueprint(blueprint)
+    from .account import bp as account_bp
+    from .privacy import bp as privacy_bp
+
+    for blueprint in (audit_bp, privacy_bp, account_bp):  # issue #7: audit, personal data, tokens
         app.register_blueprint(blueprint)

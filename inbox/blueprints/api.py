@@ -5,6 +5,7 @@ import json
 from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, g, jsonify, request
+from marshmallow import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..extensions import db
@@ -16,7 +17,7 @@ from ..services.conversations import ConversationError
 from ..services.ingest import ingest_messages
 from ..services.listing import InboxFilters, conversation_query
 from ..services.stats_filters import StatsFilters
-from ..services.validation import validate_messages
+from ..services.validation import STATUS_INPUT, validate_messages
 from .serializers import conversation_detail, conversation_summary, message_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -82,14 +83,22 @@ def ingest(channel_id: int):
     return response
 
 
+@bp.get("/openapi.json")
+def openapi():
+    """This API's OpenAPI description (generated from the routes and the validation schemas)."""
+    from ..openapi import build_spec
+
+    return jsonify(build_spec())
+
+
 def _parse_date(value: str | None, name: str):
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    except (ValueError, OverflowError):
         raise ConversationError(f"{name} must be an ISO 8601 date") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 @bp.get("/conversations")
@@ -123,7 +132,7 @@ def get_conversation(conversation_id: int):
 
 
 @bp.post("/conversations/<int:conversation_id>/replies")
-@token_required()
+@token_required(scope="write")
 def post_reply(conversation_id: int):
     """Queue a public reply: {"text": "..."}."""
     conversation = _conversation_or_error(conversation_id)
@@ -140,25 +149,25 @@ def post_reply(conversation_id: int):
 
 
 @bp.post("/conversations/<int:conversation_id>/status")
-@token_required()
+@token_required(scope="write")
 def post_status(conversation_id: int):
     """Change a conversation's status: {"status": "open|pending|resolved|snoozed", "snoozed_until": ...}."""
     conversation = _conversation_or_error(conversation_id)
     if conversation is None:
         return api_error(404, "Unknown conversation.")
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict) or not isinstance(data.get("status"), str):
-        return api_error(400, "Invalid status.", errors={"status": ["required string"]})
     try:
-        until = _parse_date(data.get("snoozed_until"), "snoozed_until")
-        conversations.set_status(conversation, data["status"], g.api_user, snoozed_until=until)
+        data = STATUS_INPUT.load(request.get_json(silent=True))
+    except ValidationError as exc:
+        return api_error(400, "Invalid status.", errors=exc.messages)
+    try:
+        conversations.set_status(conversation, data["status"], g.api_user, snoozed_until=data["snoozed_until"])
     except ConversationError as exc:
         return api_error(400, "Invalid status.", errors={"status": [str(exc)]})
     return jsonify(conversation_summary(conversation))
 
 
 @bp.get("/stats")
-@token_required("supervisor", "admin")
+@token_required("supervisor", "admin", scope="stats")
 def get_stats():
     """Every dashboard figure over ?from=&to= (dates or ISO 8601), &channel=&label= (default 30 days)."""
     filters = StatsFilters.from_args(request.args)

@@ -3,7 +3,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..forms import LoginForm
 from ..models import User
 from ..services import audit
@@ -17,7 +17,23 @@ def _safe_next(target: str | None) -> str:
     return url_for("inbox.index")
 
 
+def _login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _lockout_limit() -> str:
+    return current_app.config["LOGIN_LOCKOUT_LIMIT"]
+
+
+def _account_key() -> str:
+    """Failed attempts are counted per account, whatever address they come from."""
+    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
+@limiter.limit(_lockout_limit, key_func=_account_key, methods=["POST"],
+               deduct_when=lambda response: response.status_code == 401)
 def login():
     """Show the sign-in form and sign a staff member in."""
     if current_user.is_authenticated:

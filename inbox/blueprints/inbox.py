@@ -90,7 +90,11 @@ def note(conversation_id: int):
     conv = _conversation_or_404(conversation_id)
     form = NoteForm()
     if form.validate_on_submit():
-        notes.add_note(conv, current_user, form.body.data)
+        try:
+            notes.add_note(conv, current_user, form.body.data)
+        except ConversationError as exc:
+            flash(str(exc), "error")
+            return _back(conv), 303
         flash(_("Note added."), "success")
     else:
         flash(_("The note is empty or too long."), "error")

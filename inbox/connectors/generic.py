@@ -5,7 +5,8 @@ import json
 
 from flask_babel import lazy_gettext as _l
 
-from .base import Connector, SettingField
+from ..services.callbacks import UnsafeCallbackError, check_callback_url
+from .base import Connector, PermanentDeliveryError, SettingField
 
 
 class ApiConnector(Connector):
@@ -20,6 +21,10 @@ class ApiConnector(Connector):
         if not url:
             # No callback configured: the integration reads replies from the API instead.
             return None
+        try:
+            check_callback_url(url)
+        except UnsafeCallbackError as exc:
+            raise PermanentDeliveryError(str(exc)) from None
         body = json.dumps({
             "delivery_id": reply.id,
             "conversation_external_id": conversation.external_id,

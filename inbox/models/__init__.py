@@ -7,11 +7,11 @@ from .conversation import SENTIMENTS, STATUSES, URGENCIES, URGENCY_RANK, Convers
 from .message import FLAGS, Message
 from .organisation import Label, Rule, SavedReply
 from .response import SLA_STATES, ConversationCycle, MessageHourStat, ReplyEvent
-from .user import ROLES, ApiToken, User
+from .user import ROLES, TOKEN_SCOPES, ApiToken, User
 
 __all__ = [
     "ApiToken", "AuditEvent", "Author", "CHANNEL_KINDS", "Channel", "Conversation", "ConversationCycle",
     "CrisisAlert", "MessageHourStat", "NOTIFICATION_KINDS", "Notification", "ReplyEvent", "SLA_STATES", "Setting", "FLAGS", "Label",
     "MODERATION_REASONS", "Message", "ModerationAction", "Note", "ROLES", "Rule", "SENTIMENTS",
-    "STATUSES", "SavedReply", "URGENCIES", "URGENCY_RANK", "User", "conversation_labels",
+    "STATUSES", "SavedReply", "TOKEN_SCOPES", "URGENCIES", "URGENCY_RANK", "User", "conversation_labels",
 ]

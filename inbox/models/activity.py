@@ -42,7 +42,7 @@ class AuditEvent(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     user_id = db.Column(db.ForeignKey("user.id"), index=True)
-    action = db.Column(db.String(40), nullable=False)
+    action = db.Column(db.String(40), nullable=False, index=True)
     target_type = db.Column(db.String(40))
     target_id = db.Column(db.Integer)
     detail = db.Column(db.JSON)

@@ -33,6 +33,8 @@ class Message(db.Model):
     # Set when the author edited the message on the network (it is then classified again).
     edited_at = db.Column(UTCDateTime)
     raw = db.Column(db.JSON)
+    # Set when the retention policy or an erasure request purged the body (statistics are kept).
+    purged_at = db.Column(UTCDateTime)
 
     # Classification (inbound only).
     classify_status = db.Column(db.String(12))

@@ -10,6 +10,9 @@ from ..extensions import db
 from .base import UTCDateTime, utcnow
 
 ROLES = ("agent", "supervisor", "admin")
+# What a personal API token may do: read conversations, write (reply, change status), read statistics.
+TOKEN_SCOPES = ("read", "write", "stats")
+DEFAULT_TOKEN_SCOPES = ("read", "write")
 _hasher = PasswordHasher()
 
 
@@ -54,14 +57,35 @@ class ApiToken(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     last_used_at = db.Column(UTCDateTime)
     revoked_at = db.Column(UTCDateTime)
+    # Space-separated subset of TOKEN_SCOPES; a token can never do more than its user's role allows.
+    scopes = db.Column(db.String(200), nullable=False, default=" ".join(DEFAULT_TOKEN_SCOPES),
+                       server_default=" ".join(DEFAULT_TOKEN_SCOPES))
 
     user = db.relationship(User)
+
+    @property
+    def scope_list(self) -> list[str]:
+        return (self.scopes or "").split()
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scope_list
 
     @staticmethod
     def hash(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User, name: str) -> tuple["ApiToken", str]:
+    def issue(cls, user: User, name: str, scopes=None) -> tuple["ApiToken", str]:
+        """A new token and its raw value (shown once). Default scopes: read and write, plus stats for supervisors."""
+        if scopes is None:
+            scopes = DEFAULT_TOKEN_SCOPES + (("stats",) if user.is_supervisor else ())
+        unknown = sorted(set(scopes) - set(TOKEN_SCOPES))
+        if unknown or not scopes:
+            raise ValueError(f"unknown or missing token scopes: {', '.join(unknown) or '(none)'}")
+        ordered = " ".join(s for s in TOKEN_SCOPES if s in scopes)
         raw = "pvs_" + secrets.token_urlsafe(32)
-        return cls(user=user, name=name, token_hash=cls.hash(raw)), raw
+        return cls(user=user, name=name, token_hash=cls.hash(raw), scopes=ordered), raw
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = utcnow()

@@ -3,9 +3,10 @@
 Everything is committed before any wake-up is enqueued: the database is the source of truth
 and the queue only carries wake-ups.
 """
+import time
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import db
 from ..models import Author, Channel, Conversation, Message
@@ -85,7 +86,35 @@ def ingest_messages(channel: Channel, items: list[dict], raws: list | None = Non
 
     A concurrent delivery of the same message makes the unique constraint fire; that item
     is retried once inside its own savepoint and then found as a duplicate.
+    SQLite: a transaction that read before a worker committed cannot write ("database is
+    locked" at once, no waiting); it is rolled back and run again (ingestion is idempotent).
     """
+    for attempt in range(SQLITE_LOCK_RETRIES + 1):
+        try:
+            results = _store_all(channel, items, raws)
+            break
+        except OperationalError as exc:
+            db.session.rollback()
+            if attempt == SQLITE_LOCK_RETRIES or not _is_sqlite_lock(exc):
+                raise
+            time.sleep(0.02 * 2**attempt)
+    created = [r for r in results if r.created]
+    if created:
+        queue.wake_classifier()
+        for result in created:
+            events.publish("message.created", message_id=result.message.id,
+                           conversation_id=result.message.conversation_id)
+    return results
+
+
+SQLITE_LOCK_RETRIES = 6
+
+
+def _is_sqlite_lock(exc: OperationalError) -> bool:
+    return db.engine.dialect.name == "sqlite" and "database is locked" in str(exc.orig)
+
+
+def _store_all(channel: Channel, items: list[dict], raws: list | None) -> list[IngestResult]:
     results = []
     for index, item in enumerate(items):
         raw = raws[index] if raws else None
@@ -101,10 +130,4 @@ def ingest_messages(channel: Channel, items: list[dict], raws: list | None = Non
                     raise
         results.append(result)
     db.session.commit()
-    created = [r for r in results if r.created]
-    if created:
-        queue.wake_classifier()
-        for result in created:
-            events.publish("message.created", message_id=result.message.id,
-                           conversation_id=result.message.conversation_id)
     return results

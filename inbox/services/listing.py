@@ -6,6 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from ..models import URGENCY_RANK, Conversation, Message, conversation_labels
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
 FILTER_KEYS = ("status", "urgency", "sentiment", "channel", "assignee", "flag", "label", "metric")
 
 
@@ -35,6 +36,9 @@ class InboxFilters:
                 filters.channel = int(channel)
             except ValueError:
                 filters.errors["channel"] = "must be a channel id"
+            else:
+                if not 0 < filters.channel <= MAX_ID:
+                    filters.errors["channel"] = "must be a channel id"
         label = args.get("label") or None
         if label is not None:
             if str(label).isdigit():
@@ -58,7 +62,8 @@ class InboxFilters:
             filters.errors["sentiment"] = "must be one of negative, neutral, positive"
         if filters.flag not in (None, "any", "toxic", "threat", "spam", "personal_data"):
             filters.errors["flag"] = "must be one of any, toxic, threat, spam, personal_data"
-        if filters.assignee not in (None, "me", "none") and not str(filters.assignee).isdigit():
+        if filters.assignee not in (None, "me", "none") and not (
+                str(filters.assignee).isdigit() and 0 < int(filters.assignee) <= MAX_ID):
             filters.errors["assignee"] = "must be a user id, me or none"
         return filters
 

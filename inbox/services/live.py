@@ -11,6 +11,10 @@ def stream_events(max_seconds: float = 300):
     """Yield SSE frames; the browser reconnects by itself after `max_seconds`."""
     import time
 
+    from ..extensions import db
+
+    # The stream lasts minutes: give the database connection back first (no open transaction).
+    db.session.close()
     pubsub = get_redis().pubsub(ignore_subscribe_messages=True)
     try:
         pubsub.subscribe(EVENTS_CHANNEL)

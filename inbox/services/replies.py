@@ -13,6 +13,8 @@ def send_reply(conversation: Conversation, user: User, body: str) -> Message:
     body = (body or "").strip()
     if not body:
         raise ConversationError("The reply is empty.")
+    if "\x00" in body:
+        raise ConversationError("The reply contains a NUL character.")
     if len(body) > MAX_REPLY_LENGTH:
         raise ConversationError(f"The reply is longer than {MAX_REPLY_LENGTH} characters.")
     reply = Message(

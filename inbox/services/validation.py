@@ -14,12 +14,32 @@ class AwareDateTime(fields.DateTime):
         parsed = super()._deserialize(value, attr, data, **kwargs)
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=timezone.utc)
-        parsed = parsed.astimezone(timezone.utc)
+        try:
+            parsed = parsed.astimezone(timezone.utc)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 falls before year 1 in UTC
+            raise ValidationError("Date is before 2000-01-01.") from None
         if parsed < EARLIEST:
             raise ValidationError("Date is before 2000-01-01.")
         if parsed > datetime.now(timezone.utc) + MAX_FUTURE:
             raise ValidationError("Date is in the future.")
         return parsed
+
+
+class String(fields.String):
+    """A string without NUL characters (PostgreSQL cannot store them, and no network sends them)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in value:
+            raise ValidationError("Contains a NUL character.")
+        return value
+
+
+class Url(fields.Url):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and "\x00" in value:
+            raise ValidationError("Contains a NUL character.")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 _id = dict(required=True, validate=validate.Length(min=1, max=255))
@@ -31,38 +51,33 @@ class AuthorSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    external_id = fields.String(**_id)
-    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
-    handle = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
+    external_id = String(**_id)
+    name = String(load_default=None, allow_none=True, validate=validate.Length(max=255))
+    handle = String(load_default=None, allow_none=True, validate=validate.Length(max=255))
 
 
 class PostSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    external_id = fields.String(**_id)
-    text = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
-    url = fields.Url(**_url)
+    external_id = String(**_id)
+    text = String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    url = Url(**_url)
 
 
 class InboundMessageSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    external_id = fields.String(**_id)
-    thread_external_id = fields.String(**_opt_id)
-    parent_external_id = fields.String(**_opt_id)
-    kind = fields.String(required=True, validate=validate.OneOf(["comment", "private"]))
-    text = fields.String(required=True, validate=validate.Length(max=20000))
+    external_id = String(**_id)
+    thread_external_id = String(**_opt_id)
+    parent_external_id = String(**_opt_id)
+    kind = String(required=True, validate=validate.OneOf(["comment", "private"]))
+    text = String(required=True, validate=validate.Length(max=20000))
     created_at = AwareDateTime(required=True)
     author = fields.Nested(AuthorSchema, required=True)
-    permalink = fields.Url(**_url)
+    permalink = Url(**_url)
     post = fields.Nested(PostSchema, load_default=None, allow_none=True)
-
-    @validates("text")
-    def _no_nul(self, value, **kwargs):
-        if "\x00" in value:
-            raise ValidationError("Text contains a NUL character.")
 
 
 INBOUND_MESSAGE = InboundMessageSchema()
@@ -92,3 +107,59 @@ def validate_messages(payload, max_batch: int) -> tuple[list[dict], dict]:
     if single and errors:
         errors = errors["0"]
     return messages, errors
+
+
+# Shapes of the token API's inputs and answers: the OpenAPI description is generated from these.
+class ReplyInputSchema(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class UtcDateTime(fields.DateTime):
+    """ISO 8601 datetime, taken as UTC without an offset, returned in UTC."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        except OverflowError:
+            raise ValidationError("Date out of range.") from None
+
+
+class StatusInputSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["open", "pending", "resolved", "snoozed"]))
+    snoozed_until = UtcDateTime(load_default=None, allow_none=True,
+                                metadata={"description": "Required, in the future, for snoozed."})
+
+
+STATUS_INPUT = StatusInputSchema()
+
+
+class ConversationQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(["open", "pending", "resolved", "snoozed", "all"]))
+    urgency = fields.String(validate=validate.OneOf(["critical", "high", "normal", "low"]))
+    sentiment = fields.String(validate=validate.OneOf(["negative", "neutral", "positive"]))
+    flag = fields.String(validate=validate.OneOf(["any", "toxic", "threat", "spam", "personal_data"]))
+    channel = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    assignee = fields.String(metadata={"description": "A user id, me or none."})
+    limit = fields.Integer(validate=validate.Range(min=1, max=200))
+
+
+class StatsQuerySchema(Schema):
+    from_ = fields.DateTime(data_key="from")
+    to = fields.DateTime()
+
+
+class ErrorSchema(Schema):
+    error = fields.String(required=True, metadata={"description": "What is wrong, in one sentence."})
+    errors = fields.Dict(metadata={"description": "Each bad field named with the reasons."})
+
+
+class IngestResultSchema(Schema):
+    id = fields.Integer(required=True)
+    external_id = fields.String(required=True)
+    conversation_id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["created", "duplicate"]))
+
+
+class IngestBatchResultSchema(Schema):
+    results = fields.List(fields.Nested(IngestResultSchema), required=True)
