@@ -135,3 +135,43 @@ def _add_classifier_commands():
 
 
 _add_classifier_commands()
+
+
+@main.command("reclassify")
+@click.option("--all", "everything", is_flag=True, help="Every inbound message.")
+@click.option("--from", "start", type=click.DateTime(), default=None, help="Received on or after (UTC).")
+@click.option("--to", "end", type=click.DateTime(), default=None, help="Received before (UTC).")
+@click.option("--channel", "channel_id", type=int, default=None)
+@click.option("--batch-size", type=int, default=64, show_default=True)
+def reclassify_command(everything, start, end, channel_id, batch_size):
+    """Classify messages again after a model change (all, a date range or a channel), with progress."""
+    from datetime import timezone
+
+    from inbox.extensions import db
+    from inbox.models import Message
+
+    from .app import app_context
+    from .classify import classify_batch, get_classifier
+
+    if not (everything or start or end or channel_id):
+        raise click.UsageError("Say what to reclassify: --all, --from/--to, or --channel.")
+    classifier = get_classifier()
+    with app_context():
+        query = db.update(Message).where(Message.direction == "in", Message.visibility != "deleted",
+                                         Message.classify_status.in_(("done", "failed")))
+        if start:
+            query = query.where(Message.received_at >= start.replace(tzinfo=timezone.utc))
+        if end:
+            query = query.where(Message.received_at < end.replace(tzinfo=timezone.utc))
+        if channel_id:
+            query = query.where(Message.channel_id == channel_id)
+        total = db.session.execute(query.values(classify_status="pending", classify_attempts=0)
+                                   .execution_options(synchronize_session=False)).rowcount
+        db.session.commit()
+        click.echo(f"{total} messages to reclassify with {classifier.version}")
+        with click.progressbar(length=total, label="Reclassifying") as bar:
+            while True:
+                done = classify_batch(batch_size)
+                if not done:
+                    break
+                bar.update(done)
