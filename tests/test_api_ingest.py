@@ -162,3 +162,17 @@ def test_inbound_message_reopens_a_resolved_conversation(client, factory):
     db.session.refresh(conversation)
     assert conversation.status == "open"
     assert conversation.resolved_at is None
+
+
+def test_conversation_shows_the_latest_message_excerpt(client, factory):
+    channel = factory.channel()
+    post_signed(client, channel, factory.payload(external_id="e1", thread_external_id="t", text="premier",
+                                                 created_at="2026-11-20T10:00:00Z"))
+    conversation = Conversation.query.one()
+    assert conversation.last_excerpt == "premier"
+    post_signed(client, channel, factory.payload(external_id="e2", thread_external_id="t", text="second",
+                                                 created_at="2026-11-21T10:00:00Z"))
+    post_signed(client, channel, factory.payload(external_id="e0", thread_external_id="t", text="late delivery",
+                                                 created_at="2026-11-19T10:00:00Z"))
+    db.session.refresh(conversation)
+    assert conversation.last_excerpt == "second" and conversation.message_count == 3

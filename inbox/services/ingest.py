@@ -58,6 +58,8 @@ def _conversation(channel: Channel, item: dict, author: Author) -> Conversation:
             channel_id=channel.id, external_id=key, kind=item["kind"], author=author,
             post_external_id=post.get("external_id"), post_text=post.get("text"),
             post_url=post.get("url"), opened_at=item["created_at"], message_count=0,
+            # Set now: an autoflush before note_inbound() would otherwise default it to "now".
+            last_message_at=item["created_at"],
         )
         db.session.add(conversation)
     return conversation
