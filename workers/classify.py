@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from inbox import observability
 from inbox.extensions import db
 from inbox.models import Message
 from inbox.models.base import utcnow
@@ -106,6 +107,9 @@ def classify_batch(size: int) -> int:
         release_failed(token, messages, f"{type(exc).__name__}: {exc}")
         raise
     written = write_results(token, messages, results)
+    now = utcnow()
+    observability.count("messages_classified", written)
+    observability.observe("classification_latency_seconds", [(now - m.received_at).total_seconds() for m in messages])
     for message in messages:
         events.publish("message.classified", message_id=message.id, conversation_id=message.conversation_id)
     return written

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Author, Channel, Conversation, Message
 from ..models.base import utcnow
+from .. import observability
 from . import events, queue
 from .conversations import note_inbound
 
@@ -103,6 +104,7 @@ def ingest_messages(channel: Channel, items: list[dict], raws: list | None = Non
     db.session.commit()
     created = [r for r in results if r.created]
     if created:
+        observability.count("messages_ingested", len(created))
         queue.wake_classifier()
         for result in created:
             events.publish("message.created", message_id=result.message.id,
