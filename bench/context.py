@@ -172,9 +172,9 @@ class Bench:
             if process.poll() is not None:
                 raise RuntimeError(f"gunicorn {name} exited; see {RESULTS_DIR / 'logs' / (name + '.log')}")
             try:
-                requests.get(url + "/login" if "wsgi" in app_spec else url + "/ping", timeout=2)
+                requests.get(url + "/login" if "wsgi" in app_spec else url + "/ping", timeout=5)
                 return process, url
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
         raise RuntimeError(f"gunicorn {name} did not start")
 
