@@ -52,6 +52,22 @@ def current_ids() -> dict:
     return ids
 
 
+_base_record_factory = logging.getLogRecordFactory()
+
+
+def _record_with_ids(*args, **kwargs) -> logging.LogRecord:
+    """Stamp every log record with the request or job id when it is created (any handler sees it)."""
+    record = _base_record_factory(*args, **kwargs)
+    for key, value in current_ids().items():
+        setattr(record, key, value)
+    return record
+
+
+def install_record_ids() -> None:
+    if logging.getLogRecordFactory() is not _record_with_ids:
+        logging.setLogRecordFactory(_record_with_ids)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, ids, and any `extra` fields."""
 
@@ -64,7 +80,6 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        entry.update(current_ids())
         for key, value in vars(record).items():
             if key not in self._STANDARD and not key.startswith("_"):
                 entry[key] = value
@@ -75,6 +90,7 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(level: int = logging.INFO, fmt: str = "json") -> None:
     """Log to stderr, one JSON object per line (fmt="json") or plain text (fmt="text")."""
+    install_record_ids()
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_parvis", False):
@@ -108,6 +124,7 @@ def _end_request(response):
 
 def init_app(app: Flask) -> None:
     """Request ids on every request and response; JSON logs unless PARVIS_LOG_FORMAT=text."""
+    install_record_ids()
     app.before_request(_begin_request)
     app.after_request(_end_request)
     if app.config.get("LOG_FORMAT") and not app.config.get("TESTING"):
