@@ -190,6 +190,10 @@ class Bench:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        try:  # anything the process left behind in its session (a stuck child)
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         if process in self.children:
             self.children.remove(process)
 

@@ -9,6 +9,7 @@ import threading
 import time
 
 import psutil
+import requests
 
 from . import datagen
 from .context import USERS, login, percentile, rss_mb
@@ -29,14 +30,17 @@ class EventListener(threading.Thread):
         self.stop = False
 
     def run(self):
-        for line in self.response.iter_lines(chunk_size=1, decode_unicode=True):
-            self.ready.set()
-            if self.stop:
-                break
-            if line and line.startswith("data: "):
-                event = json.loads(line[6:])
-                if event.get("kind") == "message.classified":
-                    self.classified.setdefault(int(event["message_id"]), time.perf_counter())
+        try:
+            for line in self.response.iter_lines(chunk_size=1, decode_unicode=True):
+                self.ready.set()
+                if self.stop:
+                    break
+                if line and line.startswith("data: "):
+                    event = json.loads(line[6:])
+                    if event.get("kind") == "message.classified":
+                        self.classified.setdefault(int(event["message_id"]), time.perf_counter())
+        except (requests.RequestException, AttributeError):
+            return  # the stream was closed at the end of the measurement
 
 
 def _sample_memory(pids: dict, peaks: dict, stop: threading.Event):
@@ -58,8 +62,6 @@ def _sample_memory(pids: dict, peaks: dict, stop: threading.Event):
 
 def measure(bench, seconds: int | None = None) -> dict:
     from inbox.blueprints.api import sign
-
-    import requests
 
     seconds = seconds or (30 if bench.scale == "full" else 15)
     bench.settle_pending()

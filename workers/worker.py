@@ -1,11 +1,18 @@
-"""The worker entry point: load the model once, then fork a work horse per job (RQ)."""
+"""The worker entry point: load the model once, then run jobs in this process (RQ SimpleWorker).
+
+Why not a forked work horse per job: PyTorch's OpenMP thread pool and lingua's rayon pool are
+not fork-safe. A child forked after the model is loaded hangs on its first forward pass (found
+by the benchmark, issue #8). Running jobs in the process that holds the model also keeps its
+warm caches and saves a fork per job; a crash is covered by the claim lease and by systemd
+restarting the worker.
+"""
 import logging
 import os
 import socket
 import threading
 
 import redis
-from rq import Worker
+from rq import SimpleWorker
 
 from inbox.redis_conn import get_redis
 from inbox.services.queue import ALL_QUEUES
@@ -40,7 +47,7 @@ def run_worker(queues=ALL_QUEUES, burst: bool = False, sweep_every: float = 15.0
     stop = threading.Event()
     if sweep_every > 0 and not burst:
         threading.Thread(target=_sweep_loop, args=(app, sweep_every, stop), daemon=True).start()
-    worker = Worker(list(queues), connection=get_redis(app), name=name)
+    worker = SimpleWorker(list(queues), connection=get_redis(app), name=name)
     try:
         return worker.work(burst=burst, logging_level="INFO")
     finally:

@@ -20,7 +20,9 @@ class Message(db.Model):
                  postgresql_where=db.text("direction = 'out' AND delivery_status IN ('queued', 'sending')"),
                  sqlite_where=db.text("direction = 'out' AND delivery_status IN ('queued', 'sending')")),
         db.Index("ix_message_conversation", "conversation_id", "created_at"),
-        db.Index("ix_message_created_at", "created_at"),
+        # Covering on PostgreSQL: the statistics count by urgency/sentiment with an index-only scan.
+        db.Index("ix_message_created_at", "created_at",
+                 postgresql_include=["direction", "urgency", "sentiment"]),
     )
 
     id = db.Column(db.Integer, primary_key=True)

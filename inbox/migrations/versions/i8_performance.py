@@ -23,7 +23,8 @@ def upgrade():
                               postgresql_where=sa.text(UNCLASSIFIED), sqlite_where=sa.text(UNCLASSIFIED))
         batch_op.create_index("ix_message_undelivered", ["created_at"], unique=False,
                               postgresql_where=sa.text(UNDELIVERED), sqlite_where=sa.text(UNDELIVERED))
-        batch_op.create_index("ix_message_created_at", ["created_at"], unique=False)
+        batch_op.create_index("ix_message_created_at", ["created_at"], unique=False,
+                              postgresql_include=["direction", "urgency", "sentiment"])
     with op.batch_alter_table("conversation", schema=None) as batch_op:
         batch_op.create_index("ix_conversation_rank", ["urgency_rank", "waiting_since", "id"], unique=False)
         batch_op.create_index("ix_conversation_first_response_at", ["first_response_at"], unique=False)
