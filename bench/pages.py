@@ -152,7 +152,7 @@ def explain(side: "_Side", label: str) -> dict:
         # The page's main query: the one reading conversation or message rows.
         interesting = [(s, p) for s, p in captured if s.lstrip().upper().startswith("SELECT")
                        and ("FROM conversation" in s or "FROM message" in s)]
-        for index, (statement, parameters) in enumerate(interesting[:2]):
+        for index, (statement, parameters) in enumerate(interesting[:3]):
             plans[f"{name} #{index + 1}"] = _explain(engine, statement, parameters)
     for name, statement in HOT_QUERIES.items():
         plans[name] = _explain(engine, statement, None)
