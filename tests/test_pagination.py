@@ -58,7 +58,7 @@ def test_the_inbox_links_to_the_next_page(client, factory, monkeypatch):
     user = factory.user()
     login(client, user)
     first = client.get("/").get_data(as_text=True)
-    assert first.count('class="conversation-row') == 10
+    assert first.count('class="conversation-row') == 10 and "Page suivante" in first
     link = first.split('rel="next" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
     second = client.get(link).get_data(as_text=True)
     assert second.count('class="conversation-row') == 5 and 'rel="next"' not in second
