@@ -38,6 +38,8 @@ def load_config(instance_path: str) -> dict:
         "CLASSIFY_BATCH_SIZE": int(os.environ.get("PARVIS_CLASSIFY_BATCH", "64")),
         "CLAIM_LEASE_SECONDS": int(os.environ.get("PARVIS_CLAIM_LEASE_SECONDS", "120")),
         "SWEEP_PENDING_AFTER_SECONDS": int(os.environ.get("PARVIS_SWEEP_AFTER_SECONDS", "30")),
+        # Seconds before each retry of a failed delivery (backoff); the last failure is final.
+        "DELIVERY_RETRY_INTERVALS": [5, 30, 120, 600, 1800],
         "DELIVERY_TIMEOUT_SECONDS": float(os.environ.get("PARVIS_DELIVERY_TIMEOUT", "10")),
         "AUTO_MIGRATE": os.environ.get("PARVIS_AUTO_MIGRATE", "1") == "1",
         # Operations (issue #8): JSON logs ("json") or plain text ("text"), /healthz thresholds,

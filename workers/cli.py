@@ -29,7 +29,9 @@ main.add_command(routes_command)
 @click.option("--sweep-every", type=float, default=15.0, show_default=True,
               help="Seconds between sweeps (0 disables the sweeper in this worker).")
 @click.option("--name", default=None)
-def worker_command(queues, burst, sweep_every, name):
+@click.option("--processes", type=int, default=1, show_default=True,
+              help="Worker processes forked after the model is loaded (they share its memory).")
+def worker_command(queues, burst, sweep_every, name, processes):
     """Start an RQ worker; the classifier is loaded once, before jobs are forked."""
     from inbox.services.queue import ALL_QUEUES
 
@@ -37,7 +39,7 @@ def worker_command(queues, burst, sweep_every, name):
     from .worker import run_worker
 
     try:
-        run_worker(queues or ALL_QUEUES, burst=burst, sweep_every=sweep_every, name=name)
+        run_worker(queues or ALL_QUEUES, burst=burst, sweep_every=sweep_every, name=name, processes=processes)
     except ClassifierLoadError as exc:
         raise click.ClickException(f"The classifier could not be loaded, the worker does not start: {exc}")
 

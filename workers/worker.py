@@ -1,10 +1,10 @@
-"""The worker entry point: load the model once, then run jobs in this process (RQ SimpleWorker).
+"""The worker entry point: load the model once, then run jobs (RQ) in one or several processes.
 
-Why not a forked work horse per job: PyTorch's OpenMP thread pool and lingua's rayon pool are
-not fork-safe. A child forked after the model is loaded hangs on its first forward pass (found
-by the benchmark, issue #8). Running jobs in the process that holds the model also keeps its
-warm caches and saves a fork per job; a crash is covered by the claim lease and by systemd
-restarting the worker.
+The classifier's weights are loaded in the parent before any fork, so worker processes share
+them copy-on-write. Jobs run inside those long-lived processes (RQ's SimpleWorker), not in a
+work horse forked per job: PyTorch's and lingua's thread pools do not survive a fork once
+used, and a per-job fork would also pay start-up costs on every batch. A crash loses nothing:
+claimed messages are reclaimed by the sweeper after their lease.
 """
 import logging
 import os
@@ -39,17 +39,18 @@ def _sweep_loop(app, interval: float, stop: threading.Event) -> None:
 def _limit_threads() -> None:
     """One inference thread per worker process by default (PARVIS_TORCH_THREADS).
 
-    Measured by the benchmark on 2 cores: 1 thread classifies faster than 2 when anything else
-    runs on the machine (no oversubscription), and throughput then scales by adding worker
-    processes, one per core, on any number of hosts.
+    Measured by the benchmark (issue #8) on 2 shared cores: 1 thread encodes 55 messages/s where
+    2 threads manage 34 (oversubscription); throughput then scales with worker processes.
     """
     import torch
 
     torch.set_num_threads(int(os.environ.get("PARVIS_TORCH_THREADS", "1")))
 
 
-def run_worker(queues=ALL_QUEUES, burst: bool = False, sweep_every: float = 15.0, name: str | None = None) -> bool:
-    """Load the classifier (a load failure raises ClassifierLoadError: the worker does not start)."""
+def run_worker(queues=ALL_QUEUES, burst: bool = False, sweep_every: float = 15.0, name: str | None = None,
+               processes: int = 1) -> bool:
+    """Load the classifier (a load failure raises ClassifierLoadError: the worker does not start),
+    then work in this process, or fork `processes` worker processes that share the loaded model."""
     from .classifier import Classifier
 
     app = get_app()
@@ -60,8 +61,43 @@ def run_worker(queues=ALL_QUEUES, burst: bool = False, sweep_every: float = 15.0
     stop = threading.Event()
     if sweep_every > 0 and not burst:
         threading.Thread(target=_sweep_loop, args=(app, sweep_every, stop), daemon=True).start()
-    worker = SimpleWorker(list(queues), connection=get_redis(app), name=name)
     try:
-        return worker.work(burst=burst, logging_level="INFO")
+        if processes <= 1:
+            return _work(app, queues, burst, name)
+        return _work_in_children(app, queues, burst, name, processes)
     finally:
         stop.set()
+
+
+def _work(app, queues, burst: bool, name: str | None) -> bool:
+    worker = SimpleWorker(list(queues), connection=get_redis(app), name=name)
+    return worker.work(burst=burst, logging_level="INFO", with_scheduler=not burst)
+
+
+def _work_in_children(app, queues, burst: bool, name: str | None, processes: int) -> bool:
+    """Fork worker processes after the model is loaded; stop them all when one fails or on SIGTERM."""
+    import signal
+
+    children = []
+    for index in range(processes):
+        pid = os.fork()
+        if pid == 0:
+            app.extensions["parvis_redis"] = None  # a fresh Redis connection in the child
+            child_name = f"{name or socket.gethostname()}-{os.getpid()}-{index}"
+            os._exit(0 if _work(app, queues, burst, child_name) is not None else 1)
+        children.append(pid)
+
+    def forward(signum, _frame):
+        for child in children:
+            try:
+                os.kill(child, signum)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    ok = True
+    for child in children:
+        _, status = os.waitpid(child, 0)
+        ok = ok and os.waitstatus_to_exitcode(status) == 0
+    return ok

@@ -2,6 +2,7 @@
 import logging
 
 import redis
+from flask import current_app
 from rq import Queue, Retry
 
 from ..redis_conn import get_redis
@@ -39,10 +40,11 @@ def wake_classifier() -> bool:
 
 def enqueue_delivery(message_id: int) -> bool:
     """Queue the delivery of an outbound message, with retries and backoff."""
+    intervals = list(current_app.config["DELIVERY_RETRY_INTERVALS"])
     try:
         get_queue(QUEUE_DELIVER).enqueue(
             DELIVER_JOB, message_id,
-            retry=Retry(max=5, interval=[5, 30, 120, 600, 1800]),
+            retry=Retry(max=len(intervals), interval=intervals),
             job_timeout=60, result_ttl=3600, failure_ttl=7 * 86400,
         )
         return True
