@@ -5,6 +5,8 @@
         (workers.classify.classify_batch with the configured batch size);
     (c) the naive path: one message per job (classify_batch(1)), still in-process, so it
         is a lower bound on the cost of one RQ job per message.
+The paths alternate chunk by chunk (64 messages), so load from elsewhere on the machine
+affects them alike; inference uses the worker's thread setting (PARVIS_TORCH_THREADS).
 Targets: (b)/(a) >= 0.85, (b)/(c) >= 3; the worker's resident memory with the model <= 700 MB.
 
     python -m bench.classify          # on its own database, parvis_bench_classify
@@ -23,6 +25,8 @@ def _rss_of_loaded_classifier() -> float:
     """Resident memory (MB) of a fresh process that loaded the model and classified a batch."""
     code = (
         "import json, psutil\n"
+        "from workers.worker import _limit_threads\n"
+        "_limit_threads()\n"
         "from workers.classifier import Classifier\n"
         "from bench.datagen import random_texts\n"
         "c = Classifier.load()\n"
@@ -60,20 +64,6 @@ def _add_pending(app, texts: list[str], prefix: str) -> None:
             ingest_messages(channel, items)
 
 
-def _drain(app, size: int) -> tuple[int, float]:
-    from workers.classify import classify_batch
-
-    done = 0
-    started = time.perf_counter()
-    with app.app_context():
-        while True:
-            n = classify_batch(size)
-            done += n
-            if n == 0:
-                break
-    return done, time.perf_counter() - started
-
-
 def measure(database_url: str | None = None, redis_url: str | None = None, n: int = 1024, naive: int = 256) -> dict:
     from inbox import create_app
     from workers import classify as classify_jobs
@@ -85,38 +75,56 @@ def measure(database_url: str | None = None, redis_url: str | None = None, n: in
                       "REDIS_URL": redis_url or bench.redis_url, "LOG_FORMAT": "", "SECRET_KEY": "bench-secret-key"})
     set_app(app)
     batch = app.config["CLASSIFY_BATCH_SIZE"]
+    from workers.worker import _limit_threads
+
+    _limit_threads()  # the same inference threads as a `parvis worker` process
     classifier = Classifier.load()
     classify_jobs.set_classifier(classifier)
     texts = datagen.random_texts(n, seed=33)
     classifier.classify(texts[:batch])  # warm-up: first-call allocations out of the timings
-
-    started = time.perf_counter()
-    for start in range(0, n, batch):
-        classifier.encoder.encode(texts[start:start + batch], batch)
-    forward = n / (time.perf_counter() - started)
-
-    started = time.perf_counter()
-    for start in range(0, n, batch):
-        classifier.classify(texts[start:start + batch])
-    in_process = n / (time.perf_counter() - started)
-
     stamp = time.time_ns()
+    singles_per_chunk = max(1, naive * batch // n)
     _add_pending(app, texts, f"clf{stamp}")
-    done, seconds = _drain(app, batch)
-    if done != n:
-        raise RuntimeError(f"the worker path classified {done} of {n} messages")
-    worker_path = done / seconds
 
-    _add_pending(app, texts[:naive], f"clf1-{stamp}")
-    done, seconds = _drain(app, 1)
-    one_per_job = done / seconds
+    # The three paths alternate chunk by chunk, so a busy neighbour slows them alike.
+    seconds = {"forward": 0.0, "in_process": 0.0, "worker": 0.0, "single": 0.0}
+    counts = {"worker": 0, "single": 0}
+    from workers.classify import classify_batch
+
+    with app.app_context():
+        for start in range(0, n, batch):
+            chunk = texts[start:start + batch]
+            began = time.perf_counter()
+            classifier.encoder.encode(chunk, batch)
+            seconds["forward"] += time.perf_counter() - began
+            began = time.perf_counter()
+            classifier.classify(chunk)
+            seconds["in_process"] += time.perf_counter() - began
+            began = time.perf_counter()
+            counts["worker"] += classify_batch(batch)
+            seconds["worker"] += time.perf_counter() - began
+        _add_pending(app, texts[:naive], f"clf1-{stamp}")
+        for start in range(0, n, batch):
+            began = time.perf_counter()
+            classifier.encoder.encode(texts[start:start + batch], batch)
+            seconds["forward"] += time.perf_counter() - began
+            for _ in range(singles_per_chunk):
+                began = time.perf_counter()
+                counts["single"] += classify_batch(1)
+                seconds["single"] += time.perf_counter() - began
+    if counts["worker"] != n:
+        raise RuntimeError(f"the worker path classified {counts['worker']} of {n} messages")
+    forward = 2 * n / seconds["forward"]
+    in_process = n / seconds["in_process"]
+    worker_path = counts["worker"] / seconds["worker"]
+    one_per_job = counts["single"] / seconds["single"]
     set_app(None)
     return {
         "messages": n, "batch_size": batch, "model_version": classifier.version,
         "forward_pass": {"per_second": round(forward, 1)},
         "classifier_in_process": {"per_second": round(in_process, 1)},
         "worker_path": {"per_second": round(worker_path, 1)},
-        "one_per_job": {"per_second": round(one_per_job, 1), "messages": naive},
+        "one_per_job": {"per_second": round(one_per_job, 1), "messages": counts["single"]},
         "ratio_worker_vs_forward": round(worker_path / forward, 2),
         "ratio_worker_vs_one_per_job": round(worker_path / one_per_job, 2),
         "classifier_rss_mb": _rss_of_loaded_classifier(),
