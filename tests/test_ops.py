@@ -109,16 +109,32 @@ def test_metrics_token_when_configured(app, client):
     assert client.get("/metrics", headers={"Authorization": "Bearer s3cret-metrics"}).status_code == 200
 
 
-def test_request_id_is_kept_or_made_and_logged_as_json(app, client, factory, caplog):
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+def test_request_id_is_kept_or_made_and_logged_as_json(app, client, factory):
     given = client.get("/login", headers={"X-Request-ID": "req-from-nginx-42"})
     assert given.headers["X-Request-ID"] == "req-from-nginx-42"
     made = client.get("/login")
     assert len(made.headers["X-Request-ID"]) == 32
     assert made.headers["X-Request-ID"] != client.get("/login").headers["X-Request-ID"]
     formatter = observability.JsonFormatter()
-    with caplog.at_level(logging.INFO, logger="parvis.access"):
+    access = logging.getLogger("parvis.access")
+    handler, level = _Records(), access.level
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    try:
         client.get("/login", headers={"X-Request-ID": "req-77"})
-    lines = [json.loads(formatter.format(r)) for r in caplog.records if r.name == "parvis.access"]
+    finally:
+        access.removeHandler(handler)
+        access.setLevel(level)
+    lines = [json.loads(formatter.format(r)) for r in handler.records]
     assert lines, "no access log line"
     entry = lines[-1]
     assert entry["request_id"] == "req-77" and entry["path"] == "/login" and entry["status"] == 200
