@@ -13,7 +13,7 @@ from .models import ROLES, ApiToken, Channel, User
 
 
 def init_app(app):
-    for command in (create_user, create_token, create_channel, seed_demo, simulate):
+    for command in (create_user, create_token, create_channel, seed_demo, simulate, stats_recompute):
         app.cli.add_command(command)
 
 
@@ -108,3 +108,14 @@ def simulate(rate, count, url, seed_value):
         click.echo(f"{response.status_code} {channel.name}: {message['text'][:70]}")
         time.sleep(1.0 / rate)
     current_app.logger.info("simulate: %d messages sent", sent)
+
+
+@click.command("stats-recompute")
+@with_appcontext
+def stats_recompute():
+    """Recompute business-hour durations and SLA deadlines with the current calendar."""
+    from .services import cycles, rollup
+
+    count = cycles.recompute_durations()
+    rollup.refresh()
+    click.echo(f"{count} conversation cycles recomputed.")

@@ -54,4 +54,16 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("PARVIS_SECURE_COOKIES", "0") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        # Notifications by e-mail: no SMTP_HOST means in-app only.
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "25")),
+        "SMTP_FROM": os.environ.get("SMTP_FROM", "parvis@localhost"),
+        "PUBLIC_URL": os.environ.get("PARVIS_PUBLIC_URL", ""),
+        "SLA_WARN_FRACTION": float(os.environ.get("PARVIS_SLA_WARN_FRACTION", "0.8")),
+        "CRISIS_WINDOW_MINUTES": int(os.environ.get("PARVIS_CRISIS_WINDOW_MINUTES", "15")),
+        "CRISIS_BASELINE_DAYS": int(os.environ.get("PARVIS_CRISIS_BASELINE_DAYS", "7")),
+        "CRISIS_MIN_COUNT": int(os.environ.get("PARVIS_CRISIS_MIN_COUNT", "5")),
+        "CRISIS_P_VALUE": float(os.environ.get("PARVIS_CRISIS_P_VALUE", "0.001")),
+        "CRISIS_MIN_RATIO": float(os.environ.get("PARVIS_CRISIS_MIN_RATIO", "3")),
+        "CRISIS_QUIET_MINUTES": int(os.environ.get("PARVIS_CRISIS_QUIET_MINUTES", "60")),
     }

@@ -25,6 +25,9 @@ def waiting_for(since: datetime | None) -> str:
 
 
 def init_app(app):
+    from . import alerts_context
+
+    alerts_context.init_app(app)
     app.jinja_env.filters["waiting_for"] = waiting_for
     app.jinja_env.globals.update(
         URGENCY_LABELS=URGENCY_LABELS, SENTIMENT_LABELS=SENTIMENT_LABELS, FLAG_LABELS=FLAG_LABELS,

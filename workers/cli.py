@@ -52,6 +52,15 @@ def sweep_command():
     click.echo(sweep())
 
 
+@main.command("poll")
+@click.option("--channel", "channel_id", type=int, required=True, help="The channel to poll now.")
+def poll_command(channel_id):
+    """Poll one channel now (Mastodon, YouTube, e-mail) and print what was stored."""
+    from .poll import poll_channel
+
+    click.echo(poll_channel(channel_id))
+
+
 @main.command("upgrade-db")
 @with_appcontext
 def upgrade_db():

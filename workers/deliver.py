@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from inbox.connectors import DeliveryError, PermanentDeliveryError, connector_for
 from inbox import observability
 from inbox.extensions import db
-from inbox.models import Message
+from inbox.models import Message, ModerationAction
 from inbox.models.base import utcnow
 from inbox.services import events
 
@@ -74,3 +74,46 @@ def _fail(reply: Message, error: str, final: bool) -> None:
     reply.delivery_status = "failed" if final else "queued"
     db.session.commit()
     events.publish("conversation.updated", conversation_id=reply.conversation_id, reply_id=reply.id)
+
+
+def deliver_moderation(action_id: int) -> str:
+    """Job: send a hide / unhide / delete to the network, claimed like a reply (never twice at once)."""
+    with app_context():
+        claimed = db.session.execute(
+            update(ModerationAction)
+            .where(ModerationAction.id == action_id, ModerationAction.delivery_status == "queued")
+            .values(delivery_status="sending", claimed_at=utcnow(),
+                    delivery_attempts=ModerationAction.delivery_attempts + 1)
+            .execution_options(synchronize_session=False)).rowcount
+        db.session.commit()
+        entry = db.session.get(ModerationAction, action_id)
+        if entry is None:
+            return "missing"
+        if not claimed:
+            return f"not queued ({entry.delivery_status})"
+        message = entry.message
+        try:
+            connector_for(message.conversation.channel).moderate(message, entry.action)
+        except PermanentDeliveryError as exc:
+            _fail_moderation(entry, str(exc), final=True)
+            return "failed"
+        except DeliveryError as exc:
+            final = _retries_left() == 0
+            _fail_moderation(entry, str(exc), final=final)
+            if final:
+                return "failed"
+            raise
+        entry.delivery_status = "sent"
+        entry.delivery_error = None
+        entry.delivered_at = utcnow()
+        db.session.commit()
+        events.publish("conversation.updated", conversation_id=message.conversation_id, message_id=message.id)
+        return "sent"
+
+
+def _fail_moderation(entry: ModerationAction, error: str, final: bool) -> None:
+    log.warning("moderation action %s failed (final=%s): %s", entry.id, final, error)
+    entry.delivery_error = error[:2000]
+    entry.delivery_status = "failed" if final else "queued"
+    db.session.commit()
+    events.publish("conversation.updated", conversation_id=entry.message.conversation_id, message_id=entry.message_id)

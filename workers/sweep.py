@@ -5,7 +5,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from inbox.extensions import db
-from inbox.models import Message
+from inbox.models import Message, ModerationAction
 from inbox.models.base import utcnow
 from inbox.services import queue
 
@@ -37,4 +37,14 @@ def sweep() -> dict:
             Message.delivery_attempts == 0, Message.created_at < cutoff)).all()
         for message_id in stuck:
             queue.enqueue_delivery(message_id)
-        return {"reclaimed": reclaimed, "pending": pending, "deliveries_requeued": len(stuck)}
+        db.session.execute(update(ModerationAction).where(
+            ModerationAction.delivery_status == "sending", ModerationAction.claimed_at < lease_cutoff)
+            .values(delivery_status="queued", delivery_attempts=0).execution_options(synchronize_session=False))
+        db.session.commit()
+        stuck_moderation = db.session.scalars(select(ModerationAction.id).where(
+            ModerationAction.delivery_status == "queued", ModerationAction.delivery_attempts == 0,
+            ModerationAction.created_at < cutoff)).all()
+        for action_id in stuck_moderation:
+            queue.enqueue_moderation(action_id)
+        return {"reclaimed": reclaimed, "pending": pending, "deliveries_requeued": len(stuck),
+                "moderation_requeued": len(stuck_moderation)}

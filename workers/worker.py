@@ -22,16 +22,19 @@ from .classify import set_classifier
 
 log = logging.getLogger(__name__)
 SWEEP_LOCK_KEY = "parvis:sweep:lock"
+POLL_SCHEDULER_LOCK_KEY = "parvis:poll:scheduler"
 
 
 def _sweep_loop(app, interval: float, stop: threading.Event) -> None:
     """Run the sweeper every `interval` seconds, once per interval across all workers."""
+    from .alerts import run_alerts
     from .sweep import sweep
 
     while not stop.wait(interval):
         try:
             if get_redis(app).set(SWEEP_LOCK_KEY, socket.gethostname(), nx=True, ex=max(int(interval), 1)):
                 log.info("sweep: %s", sweep())
+                run_alerts()
         except redis.RedisError as exc:
             log.warning("sweep skipped, Redis unavailable: %s", exc)
 
@@ -47,8 +50,23 @@ def _limit_threads() -> None:
     torch.set_num_threads(int(os.environ.get("PARVIS_TORCH_THREADS", "1")))
 
 
+def _poll_scheduler_loop(app, interval: float, stop: threading.Event) -> None:
+    """Enqueue due channel polls every `interval` seconds, once per tick across all workers."""
+    from .poll import schedule_due_polls
+
+    while not stop.wait(interval):
+        try:
+            if get_redis(app).set(POLL_SCHEDULER_LOCK_KEY, socket.gethostname(), nx=True,
+                                  ex=max(int(interval), 1)):
+                due = schedule_due_polls()
+                if due:
+                    log.info("polls enqueued for channels %s", due)
+        except redis.RedisError as exc:
+            log.warning("poll scheduling skipped, Redis unavailable: %s", exc)
+
+
 def run_worker(queues=ALL_QUEUES, burst: bool = False, sweep_every: float = 15.0, name: str | None = None,
-               processes: int = 1) -> bool:
+               poll_every: float = 5.0, processes: int = 1) -> bool:
     """Load the classifier (a load failure raises ClassifierLoadError: the worker does not start),
     then work in this process, or fork `processes` worker processes that share the loaded model."""
     from .classifier import Classifier
@@ -61,6 +79,7 @@ def run_worker(queues=ALL_QUEUES, burst: bool = False, sweep_every: float = 15.0
     stop = threading.Event()
     if sweep_every > 0 and not burst:
         threading.Thread(target=_sweep_loop, args=(app, sweep_every, stop), daemon=True).start()
+        threading.Thread(target=_poll_scheduler_loop, args=(app, poll_every, stop), daemon=True).start()
     try:
         if processes <= 1:
             return _work(app, queues, burst, name)
@@ -71,6 +90,7 @@ def run_worker(queues=ALL_QUEUES, burst: bool = False, sweep_every: float = 15.0
 
 def _work(app, queues, burst: bool, name: str | None) -> bool:
     worker = SimpleWorker(list(queues), connection=get_redis(app), name=name)
+    # with_scheduler: RQ moves retries with a backoff interval back to their queue when due.
     return worker.work(burst=burst, logging_level="INFO", with_scheduler=not burst)
 
 

@@ -10,10 +10,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..extensions import db
 from ..models import Channel, Conversation
 from ..security import api_error, token_required
-from ..services import conversations, replies, stats
+from ..services import conversations, replies
+from ..services.dashboard import dashboard
 from ..services.conversations import ConversationError
 from ..services.ingest import ingest_messages
 from ..services.listing import CursorError, InboxFilters, conversation_query, fetch_page
+from ..services.stats_filters import StatsFilters
 from ..services.validation import validate_messages
 from .serializers import conversation_detail, conversation_summary, message_json
 
@@ -162,12 +164,8 @@ def post_status(conversation_id: int):
 @bp.get("/stats")
 @token_required("supervisor", "admin")
 def get_stats():
-    """The supervisor figures over ?from=...&to=... (ISO 8601; default the last 30 days)."""
-    try:
-        start = _parse_date(request.args.get("from"), "from")
-        end = _parse_date(request.args.get("to"), "to")
-    except ConversationError as exc:
-        return api_error(400, "Invalid date.", errors={"date": [str(exc)]})
-    if start and end and start >= end:
-        return api_error(400, "Invalid date.", errors={"from": ["must be before to"]})
-    return jsonify(stats.overview(start, end))
+    """Every dashboard figure over ?from=&to= (dates or ISO 8601), &channel=&label= (default 30 days)."""
+    filters = StatsFilters.from_args(request.args)
+    if filters.errors:
+        return api_error(400, "Invalid filter.", errors=filters.errors)
+    return jsonify(dashboard(filters))

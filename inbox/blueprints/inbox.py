@@ -175,6 +175,20 @@ def retry(message_id: int):
     return _back(message.conversation), 303
 
 
+@bp.route("/moderation/<int:action_id>/retry", methods=["POST"])
+@login_required
+def retry_moderation(action_id: int):
+    """Send a moderation action the network refused again."""
+    entry = db.session.get(ModerationAction, action_id)
+    if entry is None:
+        abort(404)
+    try:
+        moderation.retry_delivery(entry, current_user)
+    except ConversationError as exc:
+        flash(str(exc), "error")
+    return _back(entry.message.conversation), 303
+
+
 @bp.route("/events")
 @login_required
 def live_events():

@@ -3,17 +3,20 @@ import hashlib
 import hmac
 import json
 
-import requests
-from flask import current_app
+from flask_babel import lazy_gettext as _l
 
-from .base import Connector, DeliveryError, PermanentDeliveryError
+from .base import Connector, SettingField
 
 
 class ApiConnector(Connector):
     kind = "api"
+    can_push = True
+    fields = (
+        SettingField("callback_url", _l("Reply callback address (optional)"), required=False),
+    )
 
     def send_reply(self, conversation, reply, in_reply_to) -> str | None:
-        url = (self.channel.settings or {}).get("callback_url")
+        url = self.setting("callback_url")
         if not url:
             # No callback configured: the integration reads replies from the API instead.
             return None
@@ -25,18 +28,14 @@ class ApiConnector(Connector):
             "created_at": reply.created_at.isoformat(),
         }).encode()
         signature = "sha256=" + hmac.new(self.channel.signing_secret.encode(), body, hashlib.sha256).hexdigest()
+        # The receiver dedupes on Idempotency-Key, so a retry of this POST is safe.
         headers = {"Content-Type": "application/json", "X-Parvis-Signature": signature,
                    "Idempotency-Key": f"parvis-reply-{reply.id}"}
-        try:
-            response = requests.post(url, data=body, headers=headers,
-                                     timeout=current_app.config["DELIVERY_TIMEOUT_SECONDS"])
-        except requests.RequestException as exc:
-            raise DeliveryError(f"callback unreachable: {exc}") from exc
-        if response.status_code in (400, 401, 403, 404, 410, 422):
-            raise PermanentDeliveryError(f"callback refused the reply: HTTP {response.status_code}")
-        if response.status_code >= 300:
-            raise DeliveryError(f"callback answered HTTP {response.status_code}")
+        response = self.http("POST", url, data=body, headers=headers, idempotent=False)
         try:
             return str(response.json().get("external_id") or "") or None
         except ValueError:
             return None
+
+    def check_connection(self) -> str:
+        return self.setting("callback_url") or "signed API (no callback)"

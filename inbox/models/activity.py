@@ -25,8 +25,16 @@ class ModerationAction(db.Model):
     reason = db.Column(db.String(20), nullable=False)
     comment = db.Column(db.Text)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    # Sending the action to the network: null when the network cannot do it (Parvis only),
+    # else queued / sending / sent / failed, like an outbound reply.
+    delivery_status = db.Column(db.String(10))
+    delivery_error = db.Column(db.Text)
+    delivery_attempts = db.Column(db.Integer, nullable=False, default=0)
+    claimed_at = db.Column(UTCDateTime)
+    delivered_at = db.Column(UTCDateTime)
 
     user = db.relationship("User")
+    message = db.relationship("Message")
 
 
 class AuditEvent(db.Model):

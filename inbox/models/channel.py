@@ -18,11 +18,24 @@ class Channel(db.Model):
     secrets = db.Column(EncryptedJSON, nullable=False, default=dict)
     enabled = db.Column(db.Boolean, nullable=False, default=True)
     poll_cursor = db.Column(db.String(255))
+    # Polling schedule (networks without push): every worker's scheduler reads these.
+    poll_interval_seconds = db.Column(db.Integer, nullable=False, default=120)
+    next_poll_at = db.Column(UTCDateTime)
+    last_polled_at = db.Column(UTCDateTime)
+    # The last error seen talking to the network (poll, check, delivery), shown to admins.
+    last_error = db.Column(db.Text)
+    last_error_at = db.Column(UTCDateTime)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
     @staticmethod
     def new_secret() -> str:
         return secrets.token_hex(32)
+
+    def secret(self, name: str) -> str | None:
+        return (self.secrets or {}).get(name)
+
+    def setting(self, name: str, default=None):
+        return (self.settings or {}).get(name, default)
 
     @property
     def signing_secret(self) -> str | None:

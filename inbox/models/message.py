@@ -20,9 +20,6 @@ class Message(db.Model):
                  postgresql_where=db.text("direction = 'out' AND delivery_status IN ('queued', 'sending')"),
                  sqlite_where=db.text("direction = 'out' AND delivery_status IN ('queued', 'sending')")),
         db.Index("ix_message_conversation", "conversation_id", "created_at"),
-        # Covering on PostgreSQL: the statistics count by urgency/sentiment with an index-only scan.
-        db.Index("ix_message_created_at", "created_at",
-                 postgresql_include=["direction", "urgency", "sentiment"]),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -40,6 +37,8 @@ class Message(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     received_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     visibility = db.Column(db.String(10), nullable=False, default="visible")
+    # Set when the author edited the message on the network (it is then classified again).
+    edited_at = db.Column(UTCDateTime)
     raw = db.Column(db.JSON)
 
     # Classification (inbound only).

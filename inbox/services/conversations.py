@@ -6,7 +6,7 @@ from sqlalchemy import case, func, select
 from ..extensions import db
 from ..models import URGENCY_RANK, Conversation, Message, User
 from ..models.base import utcnow
-from . import audit, events
+from . import audit, cycles, events, sla
 
 _RANK_TO_URGENCY = {rank: name for name, rank in URGENCY_RANK.items()}
 
@@ -17,6 +17,7 @@ class ConversationError(ValueError):
 
 def note_inbound(conversation: Conversation, message: Message) -> None:
     """Update a conversation for a new inbound message; an inbound message reopens it."""
+    cycles.on_inbound(conversation, message)
     if conversation.status in ("resolved", "snoozed"):
         conversation.status = "open"
         conversation.opened_at = message.created_at
@@ -34,6 +35,7 @@ def note_inbound(conversation: Conversation, message: Message) -> None:
 def note_outbound(conversation: Conversation, message: Message) -> None:
     """A public reply by a person answers everything waiting."""
     now = message.created_at
+    cycles.on_reply(conversation, message)
     if conversation.first_response_at is None:
         conversation.first_response_at = now
     conversation.waiting_since = None
@@ -73,6 +75,7 @@ def refresh_classification(conversation_ids) -> None:
         if best is not None:
             values.update(urgency=_RANK_TO_URGENCY[best], urgency_rank=best)
         db.session.execute(db.update(Conversation).where(Conversation.id == conversation_id).values(**values))
+    sla.refresh_conversations(ids)
 
 
 def set_status(conversation: Conversation, status: str, user: User, snoozed_until: datetime | None = None) -> None:
@@ -87,6 +90,8 @@ def set_status(conversation: Conversation, status: str, user: User, snoozed_unti
     conversation.status = status
     conversation.resolved_at = utcnow() if status == "resolved" else None
     conversation.snoozed_until = snoozed_until if status == "snoozed" else None
+    cycles.on_status(conversation, previous, status, user,
+                     conversation.resolved_at if status == "resolved" else conversation.opened_at)
     audit.record("conversation.status", conversation, user=user, previous=previous, status=status)
     db.session.commit()
     events.publish("conversation.updated", conversation_id=conversation.id, status=status)

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import joinedload
 
-from ..models import URGENCY_RANK, Channel, Conversation, Message
+from ..models import URGENCY_RANK, Channel, Conversation, Message, conversation_labels
 
-FILTER_KEYS = ("status", "urgency", "sentiment", "channel", "assignee", "flag")
+FILTER_KEYS = ("status", "urgency", "sentiment", "channel", "assignee", "flag", "label", "metric")
 
 
 @dataclass
@@ -19,6 +19,9 @@ class InboxFilters:
     channel: int | None = None
     assignee: str | None = None  # a user id, "me", or "none"
     flag: str | None = None
+    label: int | None = None
+    # Drill-down from a statistics figure: `metric`, the m_* arguments and from/to (services.drilldown).
+    drilldown: dict | None = None
     errors: dict = field(default_factory=dict)
 
     @classmethod
@@ -34,6 +37,21 @@ class InboxFilters:
                 filters.channel = int(channel)
             except ValueError:
                 filters.errors["channel"] = "must be a channel id"
+        label = args.get("label") or None
+        if label is not None:
+            if str(label).isdigit():
+                filters.label = int(label)
+            else:
+                filters.errors["label"] = "must be a label id"
+        if args.get("metric"):
+            from .drilldown import DrilldownError, conversation_ids
+
+            filters.drilldown = {k: v for k, v in args.items()
+                                 if k in ("metric", "from", "to", "channel", "label") or k.startswith("m_")}
+            try:
+                conversation_ids(filters.drilldown)
+            except DrilldownError as exc:
+                filters.errors.update(exc.errors)
         if filters.status not in (None, "all", "open", "pending", "resolved", "snoozed"):
             filters.errors["status"] = "must be one of open, pending, resolved, snoozed, all"
         if filters.urgency not in (None, *URGENCY_RANK):
@@ -74,6 +92,13 @@ def conversation_query(filters: InboxFilters, user=None):
     elif filters.flag:
         query = query.where(exists().where(
             Message.conversation_id == Conversation.id, getattr(Message, f"flag_{filters.flag}").is_(True)))
+    if filters.label:
+        query = query.where(exists().where(conversation_labels.c.conversation_id == Conversation.id,
+                                           conversation_labels.c.label_id == filters.label))
+    if filters.drilldown:
+        from .drilldown import conversation_ids
+
+        query = query.where(Conversation.id.in_(conversation_ids(filters.drilldown)))
     # NULLS LAST is PostgreSQL's default for ASC, so this order walks ix_conversation_queue
     # (or ix_conversation_rank for "all") and stops after one page: no sort, no full scan.
     return query.order_by(

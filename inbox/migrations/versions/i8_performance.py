@@ -1,13 +1,13 @@
 """performance: indexes chosen from EXPLAIN ANALYZE at 1,000,000 messages (see docs/performance.md)
 
 Revision ID: i8_performance
-Revises: 0001
+Revises: i5_stats
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "i8_performance"
-down_revision = "0001"
+down_revision = "i5_stats"  # re-chained after merging issues 5 and 6
 branch_labels = None
 depends_on = None
 
@@ -23,8 +23,6 @@ def upgrade():
                               postgresql_where=sa.text(UNCLASSIFIED), sqlite_where=sa.text(UNCLASSIFIED))
         batch_op.create_index("ix_message_undelivered", ["created_at"], unique=False,
                               postgresql_where=sa.text(UNDELIVERED), sqlite_where=sa.text(UNDELIVERED))
-        batch_op.create_index("ix_message_created_at", ["created_at"], unique=False,
-                              postgresql_include=["direction", "urgency", "sentiment"])
     with op.batch_alter_table("conversation", schema=None) as batch_op:
         batch_op.create_index("ix_conversation_rank", ["urgency_rank", "waiting_since", "id"], unique=False)
         batch_op.create_index("ix_conversation_first_response_at", ["first_response_at"], unique=False)
@@ -35,7 +33,6 @@ def downgrade():
         batch_op.drop_index("ix_conversation_first_response_at")
         batch_op.drop_index("ix_conversation_rank")
     with op.batch_alter_table("message", schema=None) as batch_op:
-        batch_op.drop_index("ix_message_created_at")
         batch_op.drop_index("ix_message_undelivered")
         batch_op.drop_index("ix_message_unclassified")
         batch_op.create_index("ix_message_classify", ["classify_status", "received_at"], unique=False)

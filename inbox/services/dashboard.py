@@ -1,0 +1,287 @@
+"""Every figure of the supervisor dashboard, exactly as defined in docs/metrics.md."""
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta, timezone
+
+from flask import current_app
+
+from sqlalchemy import and_, case, func, or_, select, text, tuple_
+
+from ..extensions import db
+from ..models import (
+    MODERATION_REASONS, SENTIMENTS, URGENCIES, Channel, Conversation, ConversationCycle, Message,
+    ModerationAction, ReplyEvent, User,
+)
+from ..models.base import utcnow
+from . import rollup, settings
+from .stats_filters import StatsFilters, grouped_distributions
+
+AGE_BUCKETS = (("0-1h", 0, 1), ("1-4h", 1, 4), ("4-8h", 4, 8), ("8-24h", 8, 24), (">24h", 24, None))
+SLA_STATES = ("met", "breached", "running", "cancelled")
+# Concurrent queries per dashboard on PostgreSQL (each takes a connection from the pool).
+PARALLEL_QUERIES = 4
+Cycle = ConversationCycle
+
+
+def sla_state_expression(now: datetime):
+    """The SLA state of a cycle in SQL; the same rules as ConversationCycle.sla_state."""
+    due, answered, resolved = Cycle.sla_due_at, Cycle.first_response_at, Cycle.resolved_at
+    return case(
+        (answered.is_not(None), case((answered <= due, "met"), else_="breached")),
+        (and_(resolved.is_not(None), resolved <= due), "cancelled"),
+        (or_(resolved.is_not(None), due < now), "breached"),
+        else_="running",
+    )
+
+
+def urgency_expression():
+    """A cycle's SLA urgency; unclassified messages count as normal (services.sla)."""
+    return func.coalesce(Cycle.urgency, "normal")
+
+
+def cycle_scope(filters: StatsFilters) -> list:
+    """Cycles whose first-response clock started in the range."""
+    return [Cycle.first_inbound_at >= filters.start, Cycle.first_inbound_at < filters.end,
+            *filters.scope(Cycle.channel_id, Cycle.conversation_id)]
+
+
+def message_scope(filters: StatsFilters) -> list:
+    return [Message.direction == "in", Message.created_at >= filters.start, Message.created_at < filters.end,
+            *filters.scope(Message.channel_id, Message.conversation_id)]
+
+
+def _timing_queries(filters: StatsFilters) -> dict:
+    """The response, reply and resolution time queries, overall and per agent, as independent tasks."""
+    scope_replies = [ReplyEvent.replied_at >= filters.start, ReplyEvent.replied_at < filters.end,
+                     *filters.scope(ReplyEvent.channel_id, ReplyEvent.conversation_id)]
+    later = ReplyEvent.is_first.is_(False)
+    resolved = [Cycle.resolved_at >= filters.start, Cycle.resolved_at < filters.end,
+                *filters.scope(Cycle.channel_id, Cycle.conversation_id)]
+    first = dict(columns={"wall": Cycle.first_response_seconds, "business": Cycle.first_response_business_seconds},
+                 where=cycle_scope(filters), group=Cycle.first_responder_id,
+                 counts={"unanswered": Cycle.first_response_at.is_(None),
+                         "sla_met": Cycle.first_response_at <= Cycle.sla_due_at,
+                         "sla_breached": Cycle.first_response_at > Cycle.sla_due_at},
+                 per_group=("wall", "sla_met", "sla_breached"))
+    reply = dict(columns={"wall": case((later, ReplyEvent.wait_seconds)),
+                          "business": case((later, ReplyEvent.wait_business_seconds))},
+                 where=scope_replies, group=ReplyEvent.user_id, counts={"replies": ReplyEvent.replied_at.is_not(None)},
+                 per_group=("replies",))
+    resolution = dict(columns={"wall": Cycle.resolution_seconds, "business": Cycle.resolution_business_seconds},
+                      where=resolved, group=Cycle.resolver_id, counts={"resolved": Cycle.resolved_at.is_not(None)},
+                      per_group=("resolved",))
+    return {f"{name}:{part}": (lambda spec=spec, part=part: grouped_distributions(**spec, parts=(part,)))
+            for name, spec in (("first", first), ("reply", reply), ("resolution", resolution))
+            for part in ("all", "groups")}
+
+
+def _timings(results: dict) -> dict:
+    first, reply, resolution = (results[f"{n}:all"]["all"] for n in ("first", "reply", "resolution"))
+    return {
+        "first_response": {"wall": first["wall"], "business": first["business"], "unanswered": first["unanswered"]},
+        "reply_time": {"wall": reply["wall"], "business": reply["business"]},
+        "resolution": {"wall": resolution["wall"], "business": resolution["business"]},
+    }
+
+
+def _sla(filters: StatsFilters, now: datetime) -> dict:
+    state, urgency = sla_state_expression(now), urgency_expression()
+    rows = db.session.execute(select(urgency, state, func.count()).where(
+        *cycle_scope(filters), Cycle.sla_due_at.is_not(None)).group_by(urgency, state)).all()
+    result = {u: {s: 0 for s in SLA_STATES} for u in URGENCIES}
+    for urgency_value, state_value, count in rows:
+        result[urgency_value][state_value] = count
+    total = {s: sum(result[u][s] for u in URGENCIES) for s in SLA_STATES}
+    for figures in (*result.values(), total):
+        decided = figures["met"] + figures["breached"]
+        figures["percent_met"] = round(100 * figures["met"] / decided, 1) if decided else None
+    result["all"] = total
+    result["targets"] = settings.sla_targets()
+    return result
+
+
+def _local_hours(filters: StatsFilters):
+    """(local hour start, channel, sentiment, urgency, count) of inbound messages in the range."""
+    zone = settings.calendar().zone
+    if not filters.label:
+        return [(h.astimezone(zone).replace(tzinfo=None), c, s, u, n)
+                for h, c, s, u, n in rollup.hourly_counts(filters.start, filters.end, filters.channel)]
+    where = message_scope(filters)
+    if db.engine.dialect.name == "postgresql":
+        hour = func.date_trunc("hour", func.timezone(zone.key, Message.created_at))
+        rows = db.session.execute(select(hour, Message.channel_id, Message.sentiment, Message.urgency, func.count())
+                                  .where(*where).group_by(hour, Message.channel_id, Message.sentiment,
+                                                          Message.urgency)).all()
+        return [(h, c, s, u, n) for h, c, s, u, n in rows]
+    rows = db.session.execute(select(Message.created_at, Message.channel_id, Message.sentiment, Message.urgency)
+                              .where(*where)).all()
+    return [(created.astimezone(zone).replace(minute=0, second=0, microsecond=0, tzinfo=None), c, s, u, 1)
+            for created, c, s, u in rows]
+
+
+def _volume_postgresql(filters: StatsFilters, zone):
+    """The four groupings the dashboard shows, computed by PostgreSQL over the rollup in one query."""
+    source = rollup.sources(filters.start, filters.end, filters.channel)
+    local = func.timezone(zone.key, source.c.ts)
+    day = func.date(local).label("day")
+    weekday = (func.extract("isodow", local) - 1).label("weekday")
+    hour = func.extract("hour", local).label("hour")
+    rows = db.session.execute(select(day, weekday, hour, source.c.channel_id, source.c.sentiment, source.c.urgency,
+                                     func.sum(source.c.n)).group_by(func.grouping_sets(
+        tuple_(day, source.c.channel_id), tuple_(day, source.c.sentiment), tuple_(day, source.c.urgency),
+        tuple_(weekday, hour)))).all()
+    return rows
+
+
+def _volume(filters: StatsFilters) -> dict:
+    zone = settings.calendar().zone
+    first_day = filters.start.astimezone(zone).date()
+    last_day = (filters.end - timedelta(microseconds=1)).astimezone(zone).date()
+    days = [(first_day + timedelta(days=i)).isoformat() for i in range((last_day - first_day).days + 1)]
+    by_day = {d: 0 for d in days}
+    by_day_channel: dict = {}
+    sentiment_by_day = {s: {d: 0 for d in days} for s in (*SENTIMENTS, "unclassified")}
+    urgency_by_day = {u: {d: 0 for d in days} for u in (*URGENCIES, "unclassified")}
+    heatmap = [[0] * 24 for _ in range(7)]
+    by_channel: dict = {}
+    if db.engine.dialect.name == "postgresql" and not filters.label:
+        for day, weekday, hour, channel_id, sentiment, urgency, count in _volume_postgresql(filters, zone):
+            count = int(count)
+            if weekday is not None:
+                heatmap[int(weekday)][int(hour)] += count
+                continue
+            day = day.isoformat()
+            if channel_id is not None:
+                by_day[day] = by_day.get(day, 0) + count
+                by_day_channel.setdefault(channel_id, {d: 0 for d in days})
+                by_day_channel[channel_id][day] = by_day_channel[channel_id].get(day, 0) + count
+                by_channel[channel_id] = by_channel.get(channel_id, 0) + count
+            elif sentiment is not None:
+                sentiment_by_day[sentiment if sentiment in SENTIMENTS else "unclassified"][day] += count
+            else:
+                urgency_by_day[urgency if urgency in URGENCIES else "unclassified"][day] += count
+        rows = []
+    else:
+        rows = _local_hours(filters)
+    for hour, channel_id, sentiment, urgency, count in rows:
+        day = hour.date().isoformat()
+        by_day[day] = by_day.get(day, 0) + count
+        by_day_channel.setdefault(channel_id, {d: 0 for d in days})
+        by_day_channel[channel_id][day] = by_day_channel[channel_id].get(day, 0) + count
+        sentiment_by_day[sentiment if sentiment in SENTIMENTS else "unclassified"][day] += count
+        urgency_by_day[urgency if urgency in URGENCIES else "unclassified"][day] += count
+        heatmap[hour.weekday()][hour.hour] += count
+        by_channel[channel_id] = by_channel.get(channel_id, 0) + count
+    names = dict(db.session.execute(select(Channel.id, Channel.name)).all())
+    return {
+        "total": sum(by_day.values()), "days": days, "by_day": by_day,
+        "by_channel": [{"channel_id": cid, "name": names.get(cid), "count": n, "by_day": by_day_channel[cid]}
+                       for cid, n in sorted(by_channel.items(), key=lambda item: -item[1])],
+        "heatmap": heatmap, "sentiment_by_day": sentiment_by_day, "urgency_by_day": urgency_by_day,
+    }
+
+
+def _backlog(filters: StatsFilters, now: datetime) -> dict:
+    waiting = [Conversation.status == "open", Conversation.waiting_since.is_not(None),
+               *filters.scope(Conversation.channel_id, Conversation.id)]
+    buckets = [func.count(case((and_(Conversation.waiting_since <= now - timedelta(hours=low),
+                                     *([Conversation.waiting_since > now - timedelta(hours=high)] if high else [])),
+                                1))) for _, low, high in AGE_BUCKETS]
+    row = db.session.execute(select(func.count(), *buckets).where(*waiting)).one()
+    oldest = db.session.execute(select(Conversation.id, Conversation.waiting_since).where(*waiting)
+                                .order_by(Conversation.waiting_since, Conversation.id).limit(1)).first()
+    statuses = dict(db.session.execute(select(Conversation.status, func.count()).where(
+        *filters.scope(Conversation.channel_id, Conversation.id)).group_by(Conversation.status)).all())
+    return {
+        "open": statuses.get("open", 0),
+        "by_status": {s: statuses.get(s, 0) for s in ("open", "pending", "resolved", "snoozed")},
+        "waiting": row[0],
+        "age_buckets": {name: row[i + 1] for i, (name, _, _) in enumerate(AGE_BUCKETS)},
+        "oldest_waiting": None if oldest is None else {
+            "conversation_id": oldest.id, "waiting_since": oldest.waiting_since.isoformat(),
+            "waiting_seconds": (now - oldest.waiting_since).total_seconds()},
+    }
+
+
+def _agents(results: dict) -> list:
+    """The per-agent table from the per-user parts of the timing queries."""
+    first, replies, resolved = (results[f"{n}:groups"]["groups"] for n in ("first", "reply", "resolution"))
+    ids = {i for i in (*first, *replies, *resolved) if i is not None}
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    table = []
+    for user_id in sorted(ids, key=lambda i: (users[i].name.lower(), i)):
+        mine = first.get(user_id, {})
+        met, breached = mine.get("sla_met", 0), mine.get("sla_breached", 0)
+        table.append({
+            "user_id": user_id, "name": users[user_id].name,
+            "replies": replies.get(user_id, {}).get("replies", 0),
+            "first_responses": mine.get("wall", {}).get("count", 0),
+            "median_first_response_seconds": mine.get("wall", {}).get("median"),
+            "resolved": resolved.get(user_id, {}).get("resolved", 0), "sla_met": met, "sla_breached": breached,
+            "sla_percent_met": round(100 * met / (met + breached), 1) if met + breached else None,
+        })
+    return table
+
+
+def _moderation(filters: StatsFilters) -> dict:
+    rows = dict(db.session.execute(select(ModerationAction.reason, func.count())
+                                   .join(Message, Message.id == ModerationAction.message_id).where(
+        ModerationAction.action.in_(("hide", "delete")), ModerationAction.created_at >= filters.start,
+        ModerationAction.created_at < filters.end, *filters.scope(Message.channel_id, Message.conversation_id))
+        .group_by(ModerationAction.reason)).all())
+    return {"total": sum(rows.values()), "by_reason": {r: rows.get(r, 0) for r in MODERATION_REASONS}}
+
+
+def _run(tasks: dict) -> dict:
+    """Run independent queries; on PostgreSQL concurrently, each in its own session and connection."""
+    if db.engine.dialect.name != "postgresql":
+        return {name: task() for name, task in tasks.items()}
+    app = current_app._get_current_object()
+
+    def run(task):
+        with app.app_context():
+            try:
+                # The percentiles sort every duration of the range: keep the sorts in memory.
+                db.session.execute(text("SET LOCAL work_mem = '64MB'"))
+                return task()
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES) as pool:
+        futures = {name: pool.submit(run, task) for name, task in tasks.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def dashboard(filters: StatsFilters, now: datetime | None = None) -> dict:
+    """Every dashboard figure for these filters (the page, the JSON API and the benchmark)."""
+    now = now or utcnow()
+    results = _run({
+        "volume": lambda: _volume(filters), "backlog": lambda: _backlog(filters, now),
+        "sla": lambda: _sla(filters, now), "moderation": lambda: _moderation(filters),
+        **_timing_queries(filters),
+    })
+    volume, backlog = results["volume"], results["backlog"]
+    return {
+        # The first API's keys, kept for its clients.
+        "from": filters.start.isoformat(), "to": filters.end.isoformat(),
+        "conversations": backlog["by_status"], "messages_received": volume["total"],
+        "urgency": {u: sum(volume["urgency_by_day"][u].values()) for u in URGENCIES},
+        "sentiment": {s: sum(volume["sentiment_by_day"][s].values()) for s in SENTIMENTS},
+        "oldest_waiting": backlog["oldest_waiting"],
+        "range": {"from": filters.start.isoformat(), "to": filters.end.isoformat(),
+                  "channel": filters.channel, "label": filters.label,
+                  "timezone": settings.calendar().timezone},
+        "generated_at": now.isoformat(),
+        **_timings(results),
+        "sla": results["sla"],
+        "volume": volume,
+        "backlog": backlog,
+        "agents": _agents(results),
+        "moderation": results["moderation"],
+    }
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    zone = settings.calendar().zone
+    start = datetime.combine(day, datetime.min.time(), zone)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)

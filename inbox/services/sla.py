@@ -1,0 +1,72 @@
+"""SLA deadlines: each inbound message waiting for a first response has a deadline from its urgency.
+
+A cycle's deadline is the earliest deadline of its inbound messages before the first response
+(a critical message arriving late in a normal conversation tightens it). A message not yet
+classified counts as normal until the classifier decides.
+"""
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import URGENCY_RANK, ConversationCycle, Message
+from . import settings
+
+DEFAULT_WARN_FRACTION = 0.8
+
+
+def deadline(start: datetime, urgency: str, targets=None, calendar=None) -> tuple[datetime, datetime] | None:
+    """(due, warn) for a message of this urgency received at `start`, or None without a target."""
+    targets = targets if targets is not None else settings.sla_targets()
+    target = targets.get(urgency)
+    if not target:
+        return None
+    calendar = calendar or settings.calendar()
+    fraction = current_app.config.get("SLA_WARN_FRACTION", DEFAULT_WARN_FRACTION)
+    if "business_days" in target:
+        due = calendar.add_business_days(start, target["business_days"])
+    elif target["clock"] == "wall":
+        due = start + timedelta(minutes=target["minutes"])
+        return due, start + (due - start) * fraction
+    else:
+        due = calendar.add_business_seconds(start, target["minutes"] * 60)
+    warn = calendar.add_business_seconds(start, calendar.business_seconds(start, due) * fraction)
+    return due, warn
+
+
+def refresh_cycle(cycle: ConversationCycle) -> None:
+    """Recompute the cycle's urgency and deadline while it waits for its first response."""
+    if cycle.first_response_at is not None or cycle.first_inbound_at is None:
+        return
+    db.session.flush()
+    rows = db.session.execute(select(Message.created_at, Message.urgency, Message.classify_status).where(
+        Message.conversation_id == cycle.conversation_id, Message.direction == "in",
+        Message.created_at >= cycle.first_inbound_at)).all()
+    targets, calendar = settings.sla_targets(), settings.calendar()
+    best, severe = None, None
+    for created_at, urgency, status in rows:
+        classified = status == "done" and urgency in URGENCY_RANK
+        if classified and (severe is None or URGENCY_RANK[urgency] < URGENCY_RANK[severe]):
+            severe = urgency
+        candidate = deadline(created_at, urgency if classified else "normal", targets, calendar)
+        if candidate and (best is None or candidate[0] < best[0]):
+            best = candidate
+    previous_due = cycle.sla_due_at
+    cycle.urgency = severe
+    cycle.sla_due_at, cycle.sla_warn_at = best if best else (None, None)
+    if previous_due is not None and cycle.sla_due_at is not None and cycle.sla_due_at < previous_due \
+            and cycle.sla_breach_notified_at is None:
+        cycle.sla_warned_at = None  # a tighter deadline deserves its own warning
+
+
+def refresh_conversations(conversation_ids) -> None:
+    """After classification or moderation: refresh the deadlines of the cycles still waiting."""
+    ids = list(set(conversation_ids))
+    if not ids:
+        return
+    cycles = db.session.scalars(select(ConversationCycle).where(
+        ConversationCycle.conversation_id.in_(ids), ConversationCycle.first_response_at.is_(None),
+        ConversationCycle.resolved_at.is_(None), ConversationCycle.first_inbound_at.is_not(None))).all()
+    for cycle in cycles:
+        refresh_cycle(cycle)
