@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from ..alerts_context import preload_current_cycles
 from ..extensions import db
 from ..forms import AssignForm, HideForm, NoteForm, ReplyForm, StatusForm
 from ..models import Channel, Conversation, Message, ModerationAction, Note, User
@@ -34,6 +35,7 @@ def index():
                                       request.args.get("after"), PAGE_SIZE)
     except CursorError:
         abort(400)
+    preload_current_cycles(c.id for c in rows)  # the SLA badge of every row in one query
     return render_template(
         "inbox/index.html", conversations=rows, filters=filters,
         next_url=url_for("inbox.index", **{**request.args.to_dict(), "after": next_after}) if next_after else None,
