@@ -22,7 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 
-    from . import blueprints, redis_conn, templating
+    from . import blueprints, observability, redis_conn, templating
     from .extensions import babel, csrf, db, login_manager, migrate
     from .i18n import select_locale
 
@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(PACKAGE_DIR / "translations"))
     redis_conn.init_app(app)
+    observability.init_app(app)
     templating.init_app(app)
     from . import web_security
 

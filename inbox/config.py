@@ -42,6 +42,13 @@ def load_config(instance_path: str) -> dict:
         "DELIVERY_RETRY_INTERVALS": [5, 30, 120, 600, 1800],
         "DELIVERY_TIMEOUT_SECONDS": float(os.environ.get("PARVIS_DELIVERY_TIMEOUT", "10")),
         "AUTO_MIGRATE": os.environ.get("PARVIS_AUTO_MIGRATE", "1") == "1",
+        # Operations (issue #8): JSON logs ("json") or plain text ("text"), /healthz thresholds,
+        # an optional bearer token for /metrics.
+        "LOG_FORMAT": os.environ.get("PARVIS_LOG_FORMAT", "json"),
+        "HEALTH_MAX_PENDING_SECONDS": int(os.environ.get("PARVIS_HEALTH_MAX_PENDING_SECONDS", "300")),
+        "HEALTH_MAX_QUEUE_DEPTH": int(os.environ.get("PARVIS_HEALTH_MAX_QUEUE_DEPTH", "10000")),
+        "HEALTH_REQUIRE_WORKER": os.environ.get("PARVIS_HEALTH_REQUIRE_WORKER", "1") == "1",
+        "METRICS_TOKEN": os.environ.get("PARVIS_METRICS_TOKEN", ""),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

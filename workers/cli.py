@@ -14,7 +14,9 @@ from inbox import create_app
 @click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False,
              help="Parvis, the community inbox for public institutions.")
 def main():
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from inbox.observability import configure_logging
+
+    configure_logging(logging.INFO, fmt=os.environ.get("PARVIS_LOG_FORMAT", "json"))
 
 
 main.add_command(shell_command)

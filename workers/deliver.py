@@ -5,6 +5,7 @@ from rq import get_current_job
 from sqlalchemy import select, update
 
 from inbox.connectors import DeliveryError, PermanentDeliveryError, connector_for
+from inbox import observability
 from inbox.extensions import db
 from inbox.models import Message, ModerationAction
 from inbox.models.base import utcnow
@@ -68,6 +69,7 @@ def deliver_reply(message_id: int) -> str:
 
 def _fail(reply: Message, error: str, final: bool) -> None:
     log.warning("delivery of reply %s failed (final=%s): %s", reply.id, final, error)
+    observability.count("delivery_failures", final=str(final).lower())
     reply.delivery_error = error[:2000]
     reply.delivery_status = "failed" if final else "queued"
     db.session.commit()

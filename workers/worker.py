@@ -47,6 +47,17 @@ def _sweep_loop(app, interval: float, stop: threading.Event) -> None:
             log.warning("sweep skipped, database unavailable: %s", exc)
 
 
+def _limit_threads() -> None:
+    """One inference thread per worker process by default (PARVIS_TORCH_THREADS).
+
+    Measured by the benchmark (issue #8) on 2 shared cores: 1 thread encodes 55 messages/s where
+    2 threads manage 34 (oversubscription); throughput then scales with worker processes.
+    """
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("PARVIS_TORCH_THREADS", "1")))
+
+
 def _poll_scheduler_loop(app, interval: float, stop: threading.Event) -> None:
     """Enqueue due channel polls every `interval` seconds, once per tick across all workers."""
     from .poll import schedule_due_polls
@@ -69,6 +80,7 @@ def run_worker(queues=ALL_QUEUES, burst: bool = False, sweep_every: float = 15.0
     from .classifier import Classifier
 
     app = get_app()
+    _limit_threads()
     classifier = Classifier.load()
     set_classifier(classifier)
     log.info("classifier %s loaded in worker parent process %d", classifier.version, os.getpid())

@@ -1,4 +1,4 @@
-"""One blueprint per area: auth, inbox, stats, notifications, admin, api, webhooks."""
+"""One blueprint per area: auth, inbox, stats, notifications, admin, api, webhooks, ops (health, metrics)."""
 
 
 def init_app(app):
@@ -9,12 +9,13 @@ def init_app(app):
     from .auth import bp as auth_bp
     from .inbox import bp as inbox_bp
     from .notifications import bp as notifications_bp
+    from .ops import bp as ops_bp
     from .stats import bp as stats_bp
     from .webhooks import bp as webhooks_bp
 
     csrf.exempt(api_bp)  # the API authenticates with signatures and bearer tokens, not cookies
     csrf.exempt(webhooks_bp)  # networks sign their calls; the public form has its own guards
-    for blueprint in (auth_bp, inbox_bp, stats_bp, notifications_bp, admin_bp, api_bp, webhooks_bp):
+    for blueprint in (auth_bp, inbox_bp, stats_bp, notifications_bp, admin_bp, api_bp, webhooks_bp, ops_bp):
         app.register_blueprint(blueprint)
     from .account import bp as account_bp
     from .privacy import bp as privacy_bp

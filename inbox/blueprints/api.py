@@ -15,7 +15,7 @@ from ..services import conversations, replies
 from ..services.dashboard import dashboard
 from ..services.conversations import ConversationError
 from ..services.ingest import ingest_messages
-from ..services.listing import InboxFilters, conversation_query
+from ..services.listing import CursorError, InboxFilters, conversation_query, fetch_page
 from ..services.stats_filters import StatsFilters
 from ..services.validation import STATUS_INPUT, validate_messages
 from .serializers import conversation_detail, conversation_summary, message_json
@@ -104,7 +104,7 @@ def _parse_date(value: str | None, name: str):
 @bp.get("/conversations")
 @token_required()
 def list_conversations():
-    """List conversations with the inbox's filters; `limit` up to 200."""
+    """List conversations with the inbox's filters; `limit` up to 200, `after` = the previous `next_after`."""
     filters = InboxFilters.from_args(request.args)
     if filters.errors:
         return api_error(400, "Invalid filter.", errors=filters.errors)
@@ -112,8 +112,12 @@ def list_conversations():
         limit = min(max(int(request.args.get("limit", 50)), 1), 200)
     except ValueError:
         return api_error(400, "Invalid filter.", errors={"limit": "must be a number"})
-    rows = db.session.scalars(conversation_query(filters, g.api_user).limit(limit)).unique().all()
-    return jsonify({"conversations": [conversation_summary(c) for c in rows]})
+    try:
+        rows, next_after = fetch_page(db.session, conversation_query(filters, g.api_user),
+                                      request.args.get("after"), limit)
+    except CursorError as exc:
+        return api_error(400, "Invalid filter.", errors={"after": str(exc)})
+    return jsonify({"conversations": [conversation_summary(c) for c in rows], "next_after": next_after})
 
 
 def _conversation_or_error(conversation_id: int):

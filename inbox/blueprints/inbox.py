@@ -2,13 +2,15 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
+from ..alerts_context import preload_current_cycles
 from ..extensions import db
 from ..forms import AssignForm, HideForm, NoteForm, ReplyForm, StatusForm
 from ..models import Channel, Conversation, Message, ModerationAction, Note, User
 from ..services import conversations, moderation, notes, replies
 from ..services.conversations import ConversationError
-from ..services.listing import InboxFilters, conversation_query
+from ..services.listing import CursorError, InboxFilters, conversation_query, fetch_page
 
 bp = Blueprint("inbox", __name__)
 PAGE_SIZE = 50
@@ -28,9 +30,15 @@ def index():
     filters = InboxFilters.from_args(request.args)
     if filters.errors:
         abort(400)
-    rows = db.session.scalars(conversation_query(filters, current_user).limit(PAGE_SIZE)).unique().all()
+    try:
+        rows, next_after = fetch_page(db.session, conversation_query(filters, current_user),
+                                      request.args.get("after"), PAGE_SIZE)
+    except CursorError:
+        abort(400)
+    preload_current_cycles(c.id for c in rows)  # the SLA badge of every row in one query
     return render_template(
         "inbox/index.html", conversations=rows, filters=filters,
+        next_url=url_for("inbox.index", **{**request.args.to_dict(), "after": next_after}) if next_after else None,
         channels=Channel.query.order_by(Channel.name).all(),
         users=User.query.filter_by(active=True).order_by(User.name).all(),
     )
@@ -41,8 +49,9 @@ def index():
 def conversation(conversation_id: int):
     """Show a whole conversation with each message's classification and the reply box."""
     conv = _conversation_or_404(conversation_id)
-    thread = conv.messages.all()
-    history = ModerationAction.query.filter(
+    # Eager loads keep the page at a fixed number of queries however long the thread (no N+1).
+    thread = conv.messages.options(selectinload(Message.author), selectinload(Message.user)).all()
+    history = ModerationAction.query.options(selectinload(ModerationAction.user)).filter(
         ModerationAction.message_id.in_([m.id for m in thread])).order_by(ModerationAction.created_at).all()
     moderation_by_message = {}
     for entry in history:
@@ -54,7 +63,8 @@ def conversation(conversation_id: int):
     status_form = StatusForm(status=conv.status if conv.status != "snoozed" else "open")
     return render_template(
         "inbox/conversation.html", conversation=conv, thread=thread,
-        notes=Note.query.filter_by(conversation_id=conv.id).order_by(Note.created_at).all(),
+        notes=Note.query.options(selectinload(Note.user)).filter_by(conversation_id=conv.id)
+        .order_by(Note.created_at).all(),
         moderation_by_message=moderation_by_message,
         reply_form=ReplyForm(), note_form=NoteForm(), status_form=status_form,
         assign_form=assign_form, hide_form=HideForm(),

@@ -49,5 +49,11 @@ def conversation_detail(conversation) -> dict:
     data = conversation_summary(conversation)
     data["post"] = {"external_id": conversation.post_external_id, "text": conversation.post_text,
                     "url": conversation.post_url}
-    data["messages"] = [message_json(m) for m in conversation.messages]
+    from sqlalchemy.orm import selectinload
+
+    from ..models import Message
+
+    # Authors and staff loaded in two queries, not one per message (no N+1).
+    thread = conversation.messages.options(selectinload(Message.author), selectinload(Message.user))
+    data["messages"] = [message_json(m) for m in thread]
     return data

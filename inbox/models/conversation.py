@@ -19,6 +19,9 @@ class Conversation(db.Model):
     __table_args__ = (
         db.UniqueConstraint("channel_id", "external_id"),
         db.Index("ix_conversation_queue", "status", "urgency_rank", "waiting_since", "id"),
+        # The "all statuses" list and the first-response statistics (issue #8).
+        db.Index("ix_conversation_rank", "urgency_rank", "waiting_since", "id"),
+        db.Index("ix_conversation_first_response_at", "first_response_at"),
     )
 
     id = db.Column(db.Integer, primary_key=True)

@@ -1,0 +1,151 @@
+"""Classification throughput (issue #3), each figure against a baseline from the same run.
+
+    (a) the bare batched forward pass of the encoder on the texts (no rules, no database);
+    (b) the full worker path: claim a batch from the database, classify, write back, publish
+        (workers.classify.classify_batch with the configured batch size);
+    (c) the naive path: one message per job (classify_batch(1)), still in-process, so it
+        is a lower bound on the cost of one RQ job per message.
+The paths alternate chunk by chunk (64 messages), so load from elsewhere on the machine
+affects them alike; inference uses the worker's thread setting (PARVIS_TORCH_THREADS).
+Targets: (b)/(a) >= 0.85, (b)/(c) >= 3; the worker's resident memory with the model <= 700 MB.
+
+    python -m bench.classify          # on its own database, parvis_bench_classify
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+from . import datagen
+from .context import ROOT, Bench
+
+
+def _rss_of_loaded_classifier() -> float:
+    """Resident memory (MB) of a fresh process that loaded the model and classified a batch."""
+    code = (
+        "import json, psutil\n"
+        "from workers.worker import _limit_threads\n"
+        "_limit_threads()\n"
+        "from workers.classifier import Classifier\n"
+        "from bench.datagen import random_texts\n"
+        "c = Classifier.load()\n"
+        "c.classify(random_texts(64))\n"
+        "print(json.dumps(round(psutil.Process().memory_info().rss / 2**20, 1)))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                         check=True, timeout=300)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _add_pending(app, texts: list[str], prefix: str) -> None:
+    from inbox.extensions import db
+    from inbox.models import Channel, Message
+    from inbox.services.ingest import ingest_messages
+
+    with app.app_context():
+        db.session.execute(db.update(Message).where(Message.classify_status.in_(("pending", "processing")))
+                           .values(classify_status="done", claim_token=None))
+        db.session.commit()
+        channel = Channel.query.filter_by(name="Classification bench").first()
+        if channel is None:
+            channel = Channel(name="Classification bench", kind="api", settings={},
+                              secrets={"signing_secret": Channel.new_secret()})
+            db.session.add(channel)
+            db.session.commit()
+        from datetime import datetime, timezone
+
+        now = datetime.now(timezone.utc)
+        for start in range(0, len(texts), 500):
+            items = [{"external_id": f"{prefix}-{i}", "kind": "comment", "text": text, "created_at": now,
+                      "author": {"external_id": f"{prefix}-a{i}", "name": "Citoyen"}}
+                     for i, text in enumerate(texts[start:start + 500], start)]
+            ingest_messages(channel, items)
+
+
+def measure(database_url: str | None = None, redis_url: str | None = None, n: int = 1024, naive: int = 256) -> dict:
+    from inbox import create_app
+    from workers import classify as classify_jobs
+    from workers.app import set_app
+    from workers.classifier import Classifier
+
+    bench = Bench()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url or bench.sqlalchemy_url,
+                      "REDIS_URL": redis_url or bench.redis_url, "LOG_FORMAT": "", "SECRET_KEY": "bench-secret-key"})
+    set_app(app)
+    batch = app.config["CLASSIFY_BATCH_SIZE"]
+    from workers.worker import _limit_threads
+
+    _limit_threads()  # the same inference threads as a `parvis worker` process
+    classifier = Classifier.load()
+    classify_jobs.set_classifier(classifier)
+    texts = datagen.random_texts(n, seed=33)
+    classifier.classify(texts[:batch])  # warm-up: first-call allocations out of the timings
+    stamp = time.time_ns()
+    singles_per_chunk = max(1, naive * batch // n)
+    _add_pending(app, texts, f"clf{stamp}")
+
+    # The three paths alternate chunk by chunk, so a busy neighbour slows them alike.
+    seconds = {"forward": 0.0, "in_process": 0.0, "worker": 0.0, "single": 0.0}
+    counts = {"worker": 0, "single": 0}
+    from workers.classify import classify_batch
+
+    with app.app_context():
+        for start in range(0, n, batch):
+            chunk = texts[start:start + batch]
+            began = time.perf_counter()
+            classifier.encoder.encode(chunk, batch)
+            seconds["forward"] += time.perf_counter() - began
+            began = time.perf_counter()
+            classifier.classify(chunk)
+            seconds["in_process"] += time.perf_counter() - began
+            began = time.perf_counter()
+            counts["worker"] += classify_batch(batch)
+            seconds["worker"] += time.perf_counter() - began
+        _add_pending(app, texts[:naive], f"clf1-{stamp}")
+        for start in range(0, n, batch):
+            began = time.perf_counter()
+            classifier.encoder.encode(texts[start:start + batch], batch)
+            seconds["forward"] += time.perf_counter() - began
+            for _ in range(singles_per_chunk):
+                began = time.perf_counter()
+                counts["single"] += classify_batch(1)
+                seconds["single"] += time.perf_counter() - began
+    if counts["worker"] != n:
+        raise RuntimeError(f"the worker path classified {counts['worker']} of {n} messages")
+    forward = 2 * n / seconds["forward"]
+    in_process = n / seconds["in_process"]
+    worker_path = counts["worker"] / seconds["worker"]
+    one_per_job = counts["single"] / seconds["single"]
+    set_app(None)
+    return {
+        "messages": n, "batch_size": batch, "model_version": classifier.version,
+        "forward_pass": {"per_second": round(forward, 1)},
+        "classifier_in_process": {"per_second": round(in_process, 1)},
+        "worker_path": {"per_second": round(worker_path, 1)},
+        "one_per_job": {"per_second": round(one_per_job, 1), "messages": counts["single"]},
+        "ratio_worker_vs_forward": round(worker_path / forward, 2),
+        "ratio_worker_vs_one_per_job": round(worker_path / one_per_job, 2),
+        "classifier_rss_mb": _rss_of_loaded_classifier(),
+    }
+
+
+def main() -> None:
+    import psycopg
+
+    bench = Bench(database="parvis_bench_classify")
+    try:
+        with psycopg.connect(bench.dsn) as conn:
+            conn.execute("SELECT 1 FROM channel LIMIT 1")
+    except psycopg.Error:
+        bench.create_database()
+    result = measure(bench.sqlalchemy_url, bench.redis_url)
+    print(json.dumps(result, indent=2))
+    print(f"(b)/(a) = {result['ratio_worker_vs_forward']} (target >= 0.85); "
+          f"(b)/(c) = {result['ratio_worker_vs_one_per_job']} (target >= 3); "
+          f"RSS with the model = {result['classifier_rss_mb']} MB (target <= 700)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""The results table printed at the end of `python -m bench`."""
+
+
+def _get(data, *keys):
+    for key in keys:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def _fmt(value, unit="") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.2f}{unit}"
+    return f"{value:,}{unit}" if isinstance(value, int) else f"{value}{unit}"
+
+
+def rows(results: dict) -> list[tuple]:
+    """(measure, value, baseline, ratio, target, verdict) for every figure that has a target."""
+    s = results["sections"]
+    out = []
+
+    def add(name, value, baseline, ratio, target, ok):
+        out.append((name, value, baseline, ratio, target, "-" if ok is None else ("PASS" if ok else "FAIL")))
+
+    pages = s.get("pages", {})
+    for page in ("inbox_list", "inbox_list_all_statuses", "inbox_list_page_2", "conversation_page", "api_list"):
+        large, base = _get(pages, "large", page, "p95_ms"), _get(pages, "baseline", page, "p95_ms")
+        ratio = _get(pages, "ratios", page)
+        if large is not None:
+            ok = large <= 50 and (ratio is not None and ratio <= 1.5)
+            add(f"{page} p95 (large vs 10k)", _fmt(large, " ms"), _fmt(base, " ms"), _fmt(ratio),
+                "<= 50 ms, ratio <= 1.5", ok)
+    ingest = s.get("ingest", {})
+    if "parvis" in ingest:
+        p, b = ingest["parvis"], ingest["bare_flask"]
+        add("ingestion posts/s (signed API vs bare Flask)", _fmt(p["rps"]), _fmt(b["rps"]), _fmt(ingest["ratio"]),
+            "ratio >= 0.35", ingest["ratio"] >= 0.35)
+        add("ingestion latency p50 / p99", f"{p['p50_ms']:.1f} / {p['p99_ms']:.1f} ms",
+            f"{b['p50_ms']:.1f} / {b['p99_ms']:.1f} ms", "-", "-", None)
+    e2e = s.get("e2e", {})
+    if "p95_ms" in e2e:
+        add(f"end to end at {e2e['rate']}/s (answer -> SSE) p50 / p95",
+            f"{e2e['p50_ms']:.0f} / {e2e['p95_ms']:.0f} ms", "-", "-", "p95 <= 1000 ms",
+            e2e["p95_ms"] <= 1000 and e2e["received"] == e2e["sent"])
+    memory = {**(_get(s, "e2e", "memory") or {}), **(_get(s, "ingest", "memory") or {})}
+    if memory.get("worker_rss_mb") is not None:
+        add("worker RSS with model", _fmt(memory["worker_rss_mb"], " MB"), "-", "-", "<= 700 MB",
+            memory["worker_rss_mb"] <= 700)
+    if memory.get("web_rss_mb") is not None:
+        add("web process RSS (max)", _fmt(memory["web_rss_mb"], " MB"), "-", "-", "<= 200 MB",
+            memory["web_rss_mb"] <= 200)
+    classify = s.get("classify", {})
+    if "worker_path" in classify:
+        add("classification msg/s: worker path vs bare forward pass", _fmt(classify["worker_path"]["per_second"]),
+            _fmt(classify["forward_pass"]["per_second"]), _fmt(classify["ratio_worker_vs_forward"]),
+            "ratio >= 0.85", classify["ratio_worker_vs_forward"] >= 0.85)
+        add("classification msg/s: worker path vs one message per job", _fmt(classify["worker_path"]["per_second"]),
+            _fmt(classify["one_per_job"]["per_second"]), _fmt(classify["ratio_worker_vs_one_per_job"]),
+            "ratio >= 3", classify["ratio_worker_vs_one_per_job"] >= 3)
+        add("classifier process RSS", _fmt(classify.get("classifier_rss_mb"), " MB"), "-", "-", "<= 700 MB",
+            classify.get("classifier_rss_mb") is not None and classify["classifier_rss_mb"] <= 700)
+    stats = s.get("stats", {})
+    for line in stats.get("output", [])[-3:]:
+        add("stats dashboard (bench/stats.py, #5)", line[:90], "-", "-", "see line", None)
+    for name, section in s.items():
+        if isinstance(section, dict) and "error" in section:
+            add(f"{name} section", "error", "-", "-", section["error"][:60], False)
+        elif isinstance(section, dict) and "skipped" in section:
+            add(f"{name} section", "skipped", "-", "-", section["skipped"], None)
+    return out
+
+
+def table(results: dict) -> str:
+    header = ("measure", "value", "baseline", "ratio", "target", "")
+    body = [tuple(str(c) for c in r) for r in rows(results)]
+    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+    line = "  ".join("-" * w for w in widths)
+    fmt = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths))  # noqa: E731
+    return "\n".join([fmt(header), line, *map(fmt, body)])
