@@ -10,9 +10,16 @@ EVENTS_CHANNEL = "parvis:events"
 log = logging.getLogger(__name__)
 
 
+def events_channel(client) -> str:
+    """The pub/sub channel of this Redis database: pub/sub is server-wide, so two Parvis
+    instances sharing a Redis server on different databases must not see each other's events."""
+    return f"{EVENTS_CHANNEL}:{client.connection_pool.connection_kwargs.get('db', 0)}"
+
+
 def publish(kind: str, **payload) -> None:
     """Publish a live update; best effort, a page reload always shows the truth from the database."""
     try:
-        get_redis().publish(EVENTS_CHANNEL, json.dumps({"kind": kind, **payload}, default=str))
+        client = get_redis()
+        client.publish(events_channel(client), json.dumps({"kind": kind, **payload}, default=str))
     except redis.RedisError as exc:
         log.warning("live event %s not published: %s", kind, exc)

@@ -2,7 +2,7 @@
 import redis
 
 from ..redis_conn import get_redis
-from .events import EVENTS_CHANNEL
+from .events import events_channel
 
 KEEPALIVE_SECONDS = 15
 
@@ -17,7 +17,7 @@ def stream_events(max_seconds: float = 300):
     db.session.close()
     pubsub = get_redis().pubsub(ignore_subscribe_messages=True)
     try:
-        pubsub.subscribe(EVENTS_CHANNEL)
+        pubsub.subscribe(events_channel(get_redis()))
         yield "retry: 2000\n\n"
         deadline = time.monotonic() + max_seconds
         while time.monotonic() < deadline:
