@@ -54,7 +54,7 @@ def index():
     }
     return render_template(
         "stats/index.html", figures=figures, weekday_labels=WEEKDAY_LABELS,
-        heat_peak=max(max(row) for row in volume["heatmap"]) or 1, filters=filters, charts_json=json.dumps(charts),
+        heat_peak=max(max(row) for row in volume["heatmap"]) or 1, filters=filters, charts=charts,
         drill=lambda metric, **args: drill_url(filters, metric, **args),
         channels=Channel.query.order_by(Channel.name).all(), labels=Label.query.order_by(Label.name).all(),
         export_url=url_for("stats.export", **filters.as_args()),

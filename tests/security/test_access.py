@@ -46,6 +46,14 @@ PERMISSIONS = {
     ("POST", "inbox.retry"): STAFF_PAGE,
     ("POST", "inbox.retry_moderation"): STAFF_PAGE,
     ("GET", "stats.index"): SUPERVISOR_PAGE,
+    ("GET", "stats.export"): SUPERVISOR_PAGE,
+    ("GET", "stats.settings_page"): ADMIN_PAGE,
+    ("POST", "stats.settings_page"): _staff("login", "denied", "denied", "refused"),  # empty form
+    ("GET", "notifications.index"): STAFF_PAGE,
+    ("POST", "notifications.mark_read"): STAFF_PAGE,
+    # Monitoring endpoints are public (no personal data); no worker runs here, so health says 503.
+    ("GET", "ops.healthz"): _all("unavailable"),
+    ("GET", "ops.metrics"): _all("ok"),
     ("GET", "audit.index"): SUPERVISOR_PAGE,
     ("GET", "audit.export"): SUPERVISOR_PAGE,
     ("GET", "privacy.index"): ADMIN_PAGE,
@@ -151,6 +159,8 @@ def _outcome(response) -> str:
         return "denied"
     if response.status_code in (400, 404):
         return "refused"
+    if response.status_code == 503:
+        return "unavailable"
     assert response.status_code < 400, f"unexpected {response.status_code}: {response.get_data(as_text=True)[:300]}"
     return "ok"
 
