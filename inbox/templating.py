@@ -14,7 +14,16 @@ STATUS_LABELS = {"open": _l("open"), "pending": _l("pending"), "resolved": _l("r
 REASON_LABELS = {"offensive": _l("offensive"), "abusive": _l("abusive"), "threat": _l("threat"),
                  "spam": _l("spam"), "personal_data": _l("personal data"), "off_topic": _l("off-topic"),
                  "other": _l("other")}
-MODERATION_ACTION_LABELS = {"hide": _l("hidden"), "unhide": _l("unhidden"), "delete": _l("deleted")}
+MODERATION_ACTION_LABELS = {"hide": _l("hidden"), "unhide": _l("unhidden"), "delete": _l("deleted"),
+                            "spam": _l("marked as spam"), "block": _l("author blocked"),
+                            "unblock": _l("author unblocked"), "undo": _l("undone")}
+VIEW_LABELS = {"to_handle": _l("To handle"), "mine": _l("Mine"), "unassigned": _l("Unassigned"),
+               "pending": _l("Pending"), "snoozed": _l("Snoozed"), "resolved": _l("Resolved"),
+               "moderation": _l("Moderation"), "all": _l("All")}
+RULE_LABELS = {"text_contains": _l("text contains"), "urgency": _l("urgency is"), "sentiment": _l("sentiment is"),
+               "flag": _l("is flagged"), "channel_id": _l("channel is"), "author_contains": _l("author contains"),
+               "label_id": _l("add label"), "assign_to": _l("assign to"), "priority": _l("set priority"),
+               "hide": _l("hide, reason")}
 DELIVERY_LABELS = {"queued": _l("queued"), "sent": _l("sent"), "failed": _l("failed")}
 
 
@@ -32,7 +41,7 @@ def init_app(app):
     app.jinja_env.globals.update(
         URGENCY_LABELS=URGENCY_LABELS, SENTIMENT_LABELS=SENTIMENT_LABELS, FLAG_LABELS=FLAG_LABELS,
         STATUS_LABELS=STATUS_LABELS, REASON_LABELS=REASON_LABELS, DELIVERY_LABELS=DELIVERY_LABELS,
-        MODERATION_ACTION_LABELS=MODERATION_ACTION_LABELS,
+        MODERATION_ACTION_LABELS=MODERATION_ACTION_LABELS, VIEW_LABELS=VIEW_LABELS, RULE_LABELS=RULE_LABELS,
     )
 
     @app.context_processor

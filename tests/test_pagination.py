@@ -51,9 +51,9 @@ def test_a_bad_cursor_is_a_clear_400(client, factory):
 
 
 def test_the_inbox_links_to_the_next_page(client, factory, monkeypatch):
-    from inbox.blueprints import inbox
+    from inbox.services import listing
 
-    monkeypatch.setattr(inbox, "PAGE_SIZE", 10)
+    monkeypatch.setattr(listing, "PAGE_SIZE", 10)
     expected = _conversations(factory, 15)
     user = factory.user()
     login(client, user)

@@ -1,4 +1,5 @@
 """No N+1: the number of SQL queries behind each main page does not grow with the rows it shows."""
+import re
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -107,6 +108,6 @@ def test_the_pages_really_show_more_rows(app, client, factory):
     conv_id = _fill(factory, 12, [supervisor])
     login(client, supervisor)
     page = client.get(f"/conversations/{conv_id}").get_data(as_text=True)
-    assert page.count("question ") == 12 and page.count("réponse ") == 12
+    assert len(re.findall(r"question \d+", page)) == 12 and len(re.findall(r"réponse \d+", page)) == 12
     listing = client.get("/?status=all").get_data(as_text=True)
     assert listing.count('class="conversation-row') == 13

@@ -64,9 +64,14 @@ class EventStream(threading.Thread):
 
     def run(self):
         try:
+            name = None
             for line in self.response.iter_lines(chunk_size=1, decode_unicode=True):
                 self.connected.set()
-                if line and line.startswith("data: "):
+                if line and line.startswith("event: "):
+                    name = line[7:]
+                # Each event is framed under several names (inbox, conversation-<id>); count the
+                # "inbox" frame only, so a message classified twice would show up twice.
+                elif line and line.startswith("data: ") and name == "inbox":
                     event = json.loads(line[6:])
                     if event["kind"] == "message.classified":
                         self.classified.append(int(event["message_id"]))

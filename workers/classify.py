@@ -13,6 +13,7 @@ from inbox.models import Message
 from inbox.models.base import utcnow
 from inbox.services import events, queue
 from inbox.services.conversations import refresh_classification
+from inbox.services.rules import apply_rules
 
 from .app import app_context
 
@@ -116,6 +117,8 @@ def classify_batch(size: int) -> int:
     now = utcnow()
     observability.count("messages_classified", written)
     observability.observe("classification_latency_seconds", [(now - m.received_at).total_seconds() for m in messages])
+    # Rules act on the fresh classification; they never run from their own actions (no loop).
+    apply_rules([m.id for m in messages])
     for message in messages:
         events.publish("message.classified", message_id=message.id, conversation_id=message.conversation_id)
     return written

@@ -81,6 +81,21 @@ def upgrade_db():
     upgrade()
 
 
+@main.command("screenshots")
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="A running Parvis.")
+@click.option("--email", default="superviseur@parvis.example", show_default=True)
+@click.option("--password", default="parvis-superviseur", show_default=True)
+@click.option("--out", "out_dir", default="docs/screenshots", show_default=True, type=click.Path(file_okay=False))
+def screenshots_command(url, email, password, out_dir):
+    """Save screenshots of the main pages (desktop and phone) for the README."""
+    from pathlib import Path
+
+    from .screenshots import take_screenshots
+
+    for path in take_screenshots(url.rstrip("/"), email, password, Path(out_dir)):
+        click.echo(path)
+
+
 def _demo_logins():
     from inbox.demo.seed import DEMO_USERS
 

@@ -9,7 +9,7 @@ from inbox import observability
 from inbox.extensions import db
 from inbox.models import Message, ModerationAction
 from inbox.models.base import utcnow
-from inbox.services import events
+from inbox.services import events, moderation
 
 from .app import app_context
 
@@ -93,7 +93,7 @@ def deliver_moderation(action_id: int) -> str:
             return f"not queued ({entry.delivery_status})"
         message = entry.message
         try:
-            connector_for(message.conversation.channel).moderate(message, entry.action)
+            connector_for(message.conversation.channel).moderate(message, moderation.network_action(entry))
         except PermanentDeliveryError as exc:
             _fail_moderation(entry, str(exc), final=True)
             return "failed"

@@ -8,6 +8,7 @@ from inbox.extensions import db
 from inbox.models import Message, ModerationAction
 from inbox.models.base import utcnow
 from inbox.services import queue
+from inbox.services.conversations import wake_snoozed
 
 from .app import app_context
 from .classify import reclaim_stale
@@ -46,5 +47,6 @@ def sweep() -> dict:
             ModerationAction.created_at < cutoff)).all()
         for action_id in stuck_moderation:
             queue.enqueue_moderation(action_id)
+        woken = wake_snoozed()
         return {"reclaimed": reclaimed, "pending": pending, "deliveries_requeued": len(stuck),
-                "moderation_requeued": len(stuck_moderation)}
+                "moderation_requeued": len(stuck_moderation), "unsnoozed": woken}

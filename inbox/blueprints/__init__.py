@@ -1,8 +1,10 @@
-"""One blueprint per area: auth, inbox, stats, notifications, admin, api, webhooks, ops (health, metrics)."""
+"""One blueprint per area: auth, inbox (with its actions), stats, notifications, admin, api, webhooks,
+audit, privacy, account, ops (health, metrics)."""
 
 
 def init_app(app):
     from ..extensions import csrf
+    from . import actions  # noqa: F401  (registers the action views on the inbox blueprint)
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .audit import bp as audit_bp

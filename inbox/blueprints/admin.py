@@ -1,24 +1,21 @@
-"""Administration: channels (add, configure, check the connection, disable) and bulk imports."""
+"""Administration: channels and bulk imports (administrators), automation rules (supervisors),
+labels (everyone)."""
 import redis
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from ..connectors import CONNECTORS
 from ..extensions import db
-from ..models import Channel
+from ..models import FLAGS, MODERATION_REASONS, SENTIMENTS, URGENCIES, Channel, Rule, User
 from ..security import role_required
-from ..services import channels, imports
+from ..services import channels, imports, labels, rules
+from ..services.conversations import ConversationError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 KIND_LABELS = {"api": "API", "facebook": "Facebook", "instagram": "Instagram", "mastodon": "Mastodon",
                "youtube": "YouTube", "email": "E-mail", "form": "Formulaire web"}
-
-
-@bp.before_request
-@role_required("admin")
-def _admins_only():
-    """Every page here is for administrators only."""
+admin_only = role_required("admin")
 
 
 def _channel_or_404(channel_id: int) -> Channel:
@@ -29,6 +26,7 @@ def _channel_or_404(channel_id: int) -> Channel:
 
 
 @bp.get("/channels")
+@admin_only
 def channel_list():
     """All channels with their state and the network's last error."""
     return render_template("admin/channels.html", channels=Channel.query.order_by(Channel.name).all(),
@@ -40,6 +38,7 @@ def _form_values() -> tuple[str, dict, str]:
 
 
 @bp.route("/channels/new/<kind>", methods=["GET", "POST"])
+@admin_only
 def channel_new(kind: str):
     """Add a channel of one kind; its secrets are stored encrypted."""
     if kind not in CONNECTORS:
@@ -59,6 +58,7 @@ def channel_new(kind: str):
 
 
 @bp.route("/channels/<int:channel_id>", methods=["GET", "POST"])
+@admin_only
 def channel_edit(channel_id: int):
     """Change a channel's settings (a secret left empty keeps its stored value)."""
     channel = _channel_or_404(channel_id)
@@ -90,6 +90,7 @@ def _webhook_url(channel: Channel) -> str | None:
 
 
 @bp.post("/channels/<int:channel_id>/check")
+@admin_only
 def channel_check(channel_id: int):
     """Call the network with the stored credentials and say what it answered."""
     channel = _channel_or_404(channel_id)
@@ -102,6 +103,7 @@ def channel_check(channel_id: int):
 
 
 @bp.post("/channels/<int:channel_id>/<any(enable, disable):action>")
+@admin_only
 def channel_toggle(channel_id: int, action: str):
     """Enable or disable a channel (a disabled channel is neither polled nor accepts webhooks)."""
     channel = _channel_or_404(channel_id)
@@ -111,6 +113,7 @@ def channel_toggle(channel_id: int, action: str):
 
 
 @bp.route("/channels/<int:channel_id>/import", methods=["GET", "POST"])
+@admin_only
 def channel_import(channel_id: int):
     """Upload a CSV or JSON file of messages to import into this channel."""
     channel = _channel_or_404(channel_id)
@@ -132,6 +135,7 @@ def channel_import(channel_id: int):
 
 
 @bp.get("/imports/<import_id>")
+@admin_only
 def import_progress(import_id: str):
     """The progress bar and the per-row error report of an import."""
     state = imports.progress(import_id)
@@ -142,9 +146,71 @@ def import_progress(import_id: str):
 
 
 @bp.get("/imports/<import_id>.json")
+@admin_only
 def import_progress_json(import_id: str):
     """The same progress as JSON, polled by the page's script."""
     state = imports.progress(import_id)
     if state is None:
         abort(404)
     return jsonify(state)
+
+
+def _rules_page(errors=None, form=None, status=200):
+    return render_template(
+        "admin/rules.html", rules=Rule.query.order_by(Rule.id).all(), errors=errors or {}, form=form or {},
+        labels=labels.all_labels(), users=User.query.filter_by(active=True).order_by(User.name).all(),
+        channels=Channel.query.order_by(Channel.name).all(), urgencies=URGENCIES, sentiments=SENTIMENTS,
+        flags=FLAGS, reasons=MODERATION_REASONS,
+    ), status
+
+
+@bp.route("/rules", methods=["GET", "POST"])
+@role_required("supervisor", "admin")
+def rule_list():
+    """List automation rules and create one."""
+    if request.method == "GET":
+        return _rules_page()
+    form = request.form
+    conditions = {key: form.get(key, "").strip() for key in rules.CONDITION_KEYS}
+    actions = {key: form.get(key, "").strip() for key in rules.ACTION_KEYS}
+    errors = rules.validate(form.get("name", ""), conditions, actions)
+    if errors:
+        return _rules_page(errors, form, 400)
+    rules.create_rule(form["name"], conditions, actions, current_user)
+    flash(_("Rule created."), "success")
+    return redirect(url_for("admin.rule_list")), 303
+
+
+@bp.route("/rules/<int:rule_id>/toggle", methods=["POST"])
+@role_required("supervisor", "admin")
+def rule_toggle(rule_id: int):
+    """Enable or disable a rule."""
+    rule = db.get_or_404(Rule, rule_id)
+    rules.set_enabled(rule, not rule.enabled, current_user)
+    return redirect(url_for("admin.rule_list")), 303
+
+
+@bp.route("/rules/<int:rule_id>/delete", methods=["POST"])
+@role_required("supervisor", "admin")
+def rule_delete(rule_id: int):
+    """Delete a rule."""
+    rules.delete_rule(db.get_or_404(Rule, rule_id), current_user)
+    flash(_("Rule deleted."), "success")
+    return redirect(url_for("admin.rule_list")), 303
+
+
+@bp.route("/labels", methods=["GET", "POST"])
+@login_required
+def label_list():
+    """List labels and create one with its colour."""
+    error = None
+    if request.method == "POST":
+        try:
+            labels.create_label(request.form.get("name", ""), request.form.get("color", ""), current_user)
+        except ConversationError as exc:
+            error = str(exc)
+        else:
+            flash(_("Label created."), "success")
+            return redirect(url_for("admin.label_list")), 303
+    return render_template("admin/labels.html", labels=labels.all_labels(), error=error,
+                           form=request.form), 400 if error else 200

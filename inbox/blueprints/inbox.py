@@ -1,207 +1,150 @@
-"""The web inbox: the queue of conversations and the conversation page."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+"""The web inbox: the queue of conversations, the conversation page and their live fragments."""
+from flask import (Blueprint, Response, abort, current_app, render_template, request, stream_with_context,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from ..alerts_context import preload_current_cycles
 from ..extensions import db
-from ..forms import AssignForm, HideForm, NoteForm, ReplyForm, StatusForm
-from ..models import Channel, Conversation, Message, ModerationAction, Note, User
-from ..services import conversations, moderation, notes, replies
-from ..services.conversations import ConversationError
-from ..services.listing import CursorError, InboxFilters, conversation_query, fetch_page
+from ..models import MODERATION_REASONS, Channel, Conversation, Message, Note, User
+from ..services import composer, conversations, labels, listing, moderation, notifications, presence
+from ..services.live import stream_events
 
 bp = Blueprint("inbox", __name__)
-PAGE_SIZE = 50
 
 
-def _conversation_or_404(conversation_id: int) -> Conversation:
+def conversation_or_404(conversation_id: int) -> Conversation:
     conversation = db.session.get(Conversation, conversation_id)
     if conversation is None:
         abort(404)
     return conversation
 
 
+def _filters_or_400() -> listing.InboxFilters:
+    filters = listing.InboxFilters.from_args(request.args)
+    if filters.errors:
+        detail = "; ".join(f"{key} {message}" for key, message in filters.errors.items())
+        abort(400, description=_("Invalid filter: %(detail)s", detail=detail))
+    return filters
+
+
+def _active_users():
+    return User.query.filter_by(active=True).order_by(User.name).all()
+
+
 @bp.route("/")
 @login_required
 def index():
-    """List conversations, most urgent first, then longest waiting."""
-    filters = InboxFilters.from_args(request.args)
-    if filters.errors:
-        abort(400)
-    try:
-        rows, next_after = fetch_page(db.session, conversation_query(filters, current_user),
-                                      request.args.get("after"), PAGE_SIZE)
-    except CursorError:
-        abort(400)
-    preload_current_cycles(c.id for c in rows)  # the SLA badge of every row in one query
+    """List conversations of one view, most urgent first, then longest waiting."""
+    filters = _filters_or_400()
+    conversations.wake_snoozed()
+    page = listing.list_page(filters, current_user)
+    preload_current_cycles(c.id for c in page.conversations)  # every row's SLA badge in one query
     return render_template(
-        "inbox/index.html", conversations=rows, filters=filters,
-        next_url=url_for("inbox.index", **{**request.args.to_dict(), "after": next_after}) if next_after else None,
-        channels=Channel.query.order_by(Channel.name).all(),
-        users=User.query.filter_by(active=True).order_by(User.name).all(),
+        "inbox/index.html", page=page, filters=filters, counts=listing.view_counts(current_user),
+        views=listing.VIEWS, channels=Channel.query.order_by(Channel.name).all(), users=_active_users(),
+        labels=labels.all_labels(), reasons=MODERATION_REASONS,
+        # A plain link to the next page too: the list pages without JavaScript.
+        next_url=url_for("inbox.index", **filters.query_args(after=page.next_cursor)) if page.next_cursor else None,
     )
+
+
+@bp.route("/inbox/rows")
+@login_required
+def rows():
+    """The rows of one page of the list (htmx: live refresh and "load more")."""
+    filters = _filters_or_400()
+    page = listing.list_page(filters, current_user)
+    preload_current_cycles(c.id for c in page.conversations)
+    return render_template("inbox/_rows.html", page=page, filters=filters)
+
+
+@bp.route("/inbox/counts")
+@login_required
+def counts():
+    """The view tabs with their counts (htmx live refresh)."""
+    filters = _filters_or_400()
+    return render_template("inbox/_views.html", counts=listing.view_counts(current_user), views=listing.VIEWS,
+                           filters=filters)
+
+
+def conversation_context(conv: Conversation) -> dict:
+    # Eager loads keep the page at a fixed number of queries however long the thread (no N+1).
+    thread = conv.messages.options(selectinload(Message.author), selectinload(Message.user)).all()
+    return {
+        "conversation": conv, "thread": thread,
+        "notes": Note.query.options(selectinload(Note.user)).filter_by(conversation_id=conv.id)
+        .order_by(Note.created_at).all(),
+        "moderation_by_message": moderation.message_history(m.id for m in thread),
+        "can_undo": lambda entry: moderation.can_undo(entry, current_user),
+        "last_seen_id": max((m.id for m in thread), default=0),
+        "reasons": MODERATION_REASONS,
+    }
 
 
 @bp.route("/conversations/<int:conversation_id>")
 @login_required
 def conversation(conversation_id: int):
-    """Show a whole conversation with each message's classification and the reply box."""
-    conv = _conversation_or_404(conversation_id)
-    # Eager loads keep the page at a fixed number of queries however long the thread (no N+1).
-    thread = conv.messages.options(selectinload(Message.author), selectinload(Message.user)).all()
-    history = ModerationAction.query.options(selectinload(ModerationAction.user)).filter(
-        ModerationAction.message_id.in_([m.id for m in thread])).order_by(ModerationAction.created_at).all()
-    moderation_by_message = {}
-    for entry in history:
-        moderation_by_message.setdefault(entry.message_id, []).append(entry)
-    assign_form = AssignForm()
-    users = User.query.filter_by(active=True).order_by(User.name).all()
-    assign_form.assignee.choices = [("", _("Nobody"))] + [(str(u.id), u.name) for u in users]
-    assign_form.assignee.data = str(conv.assignee_id or "")
-    status_form = StatusForm(status=conv.status if conv.status != "snoozed" else "open")
-    return render_template(
-        "inbox/conversation.html", conversation=conv, thread=thread,
-        notes=Note.query.options(selectinload(Note.user)).filter_by(conversation_id=conv.id)
-        .order_by(Note.created_at).all(),
-        moderation_by_message=moderation_by_message,
-        reply_form=ReplyForm(), note_form=NoteForm(), status_form=status_form,
-        assign_form=assign_form, hide_form=HideForm(),
+    """Show a whole conversation, its author's history and the reply composer."""
+    conv = conversation_or_404(conversation_id)
+    notifications.mark_read(current_user, conv.id)
+    return render_conversation(conv)
+
+
+def render_conversation(conv: Conversation, status: int = 200, **extra):
+    institution = current_app.config["INSTITUTION_NAME"]
+    context = conversation_context(conv)
+    context.update(
+        users=_active_users(), labels=labels.all_labels(),
+        earlier=conversations.recent_by_author(conv),
+        author_history=moderation.author_history(conv.author) if conv.author else [],
+        saved_replies=composer.saved_replies_for(conv, institution),
+        reply_limit=composer.reply_limit(conv),
+        present=presence.present(conv.id, exclude_user_id=current_user.id),
+        snooze_default=conversations.default_snooze_until(tz=current_app.config["BABEL_DEFAULT_TIMEZONE"]),
     )
+    context.update(extra)
+    return render_template("inbox/conversation.html", **context), status
 
 
-def _back(conv: Conversation):
-    return redirect(url_for("inbox.conversation", conversation_id=conv.id))
-
-
-@bp.route("/conversations/<int:conversation_id>/reply", methods=["POST"])
+@bp.route("/conversations/<int:conversation_id>/live")
 @login_required
-def reply(conversation_id: int):
-    """Queue a public reply for delivery to the network."""
-    conv = _conversation_or_404(conversation_id)
-    form = ReplyForm()
-    if not form.validate_on_submit():
-        flash(_("The reply is empty or too long."), "error")
-        return _back(conv), 303
-    try:
-        replies.send_reply(conv, current_user, form.body.data)
-    except ConversationError as exc:
-        flash(str(exc), "error")
-        return _back(conv), 303
-    flash(_("Reply queued for delivery."), "success")
-    return _back(conv), 303
+def conversation_live(conversation_id: int):
+    """The thread, notes and status of a conversation (htmx live refresh)."""
+    conv = conversation_or_404(conversation_id)
+    return render_template("inbox/_conversation_live.html", **conversation_context(conv))
 
 
-@bp.route("/conversations/<int:conversation_id>/note", methods=["POST"])
+@bp.route("/conversations/<int:conversation_id>/presence", methods=["GET", "POST"])
 @login_required
-def note(conversation_id: int):
-    """Add an internal note (never sent to the citizen)."""
-    conv = _conversation_or_404(conversation_id)
-    form = NoteForm()
-    if form.validate_on_submit():
-        try:
-            notes.add_note(conv, current_user, form.body.data)
-        except ConversationError as exc:
-            flash(str(exc), "error")
-            return _back(conv), 303
-        flash(_("Note added."), "success")
-    else:
-        flash(_("The note is empty or too long."), "error")
-    return _back(conv), 303
-
-
-@bp.route("/conversations/<int:conversation_id>/status", methods=["POST"])
-@login_required
-def status(conversation_id: int):
-    """Change the conversation's status (open, pending, resolved)."""
-    conv = _conversation_or_404(conversation_id)
-    form = StatusForm()
-    if not form.validate_on_submit():
-        abort(400)
-    conversations.set_status(conv, form.status.data, current_user)
-    flash(_("Status changed."), "success")
-    if form.status.data == "resolved":
-        return redirect(url_for("inbox.index")), 303
-    return _back(conv), 303
-
-
-@bp.route("/conversations/<int:conversation_id>/assign", methods=["POST"])
-@login_required
-def assign(conversation_id: int):
-    """Assign the conversation to me, to a colleague, or to nobody."""
-    conv = _conversation_or_404(conversation_id)
-    form = AssignForm()
-    form.assignee.choices = [("", "")] + [("me", "")] + [
-        (str(u.id), u.name) for u in User.query.filter_by(active=True)]
-    if not form.validate_on_submit():
-        abort(400)
-    value = form.assignee.data
-    assignee = current_user._get_current_object() if value == "me" else (
-        db.session.get(User, int(value)) if value else None)
-    try:
-        conversations.assign(conv, assignee, current_user)
-    except ConversationError as exc:
-        flash(str(exc), "error")
-        return _back(conv), 303
-    flash(_("Assignment changed."), "success")
-    return _back(conv), 303
-
-
-@bp.route("/messages/<int:message_id>/moderate/<action>", methods=["POST"])
-@login_required
-def moderate(message_id: int, action: str):
-    """Hide, unhide or delete a citizen's message, with a reason."""
-    message = db.session.get(Message, message_id)
-    if message is None:
-        abort(404)
-    form = HideForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        moderation.moderate(message, action, form.reason.data, current_user, form.comment.data)
-    except ConversationError as exc:
-        flash(str(exc), "error")
-        return _back(message.conversation), 303
-    flash(_("Moderation applied."), "success")
-    return _back(message.conversation), 303
-
-
-@bp.route("/replies/<int:message_id>/retry", methods=["POST"])
-@login_required
-def retry(message_id: int):
-    """Send a failed reply again."""
-    message = db.session.get(Message, message_id)
-    if message is None:
-        abort(404)
-    try:
-        replies.retry_delivery(message, current_user)
-    except ConversationError as exc:
-        flash(str(exc), "error")
-    return _back(message.conversation), 303
-
-
-@bp.route("/moderation/<int:action_id>/retry", methods=["POST"])
-@login_required
-def retry_moderation(action_id: int):
-    """Send a moderation action the network refused again."""
-    entry = db.session.get(ModerationAction, action_id)
-    if entry is None:
-        abort(404)
-    try:
-        moderation.retry_delivery(entry, current_user)
-    except ConversationError as exc:
-        flash(str(exc), "error")
-    return _back(entry.message.conversation), 303
+def conversation_presence(conversation_id: int):
+    """GET: who else is here. POST: my heartbeat (state=viewing|replying|left)."""
+    conv = conversation_or_404(conversation_id)
+    if request.method == "POST":
+        state = request.form.get("state", "viewing")
+        page = request.form.get("page", "")[:64]
+        if state == "left":
+            presence.leave(conv.id, current_user, page)
+        elif state in presence.STATES:
+            presence.heartbeat(conv.id, current_user, state, page)
+        else:
+            abort(400, description=_("Unknown presence state."))
+        return "", 204
+    return render_template("inbox/_presence.html",
+                           present=presence.present(conv.id, exclude_user_id=current_user.id))
 
 
 @bp.route("/events")
 @login_required
 def live_events():
     """Server-sent events: live updates relayed from Redis pub/sub."""
-    from flask import Response, stream_with_context
-
-    from ..services.live import stream_events
-
     return Response(stream_with_context(stream_events()), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def list_url(filters: listing.InboxFilters, **override) -> str:
+    return url_for("inbox.rows", **filters.query_args(**override))
+
+
+bp.add_app_template_global(list_url, "list_url")

@@ -1,4 +1,4 @@
-"""Staff notifications: SLA warnings and breaches, crisis alerts."""
+"""Staff notifications: @mentions, SLA warnings and breaches, crisis alerts."""
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -26,3 +26,10 @@ def mark_read():
     """Mark all my notifications as read."""
     notifications.mark_all_read(current_user)
     return redirect(url_for("notifications.index"), 303)
+
+
+@bp.route("/badge")
+@login_required
+def badge():
+    """The header's notification link and unread count (htmx live refresh)."""
+    return render_template("_notifications_link.html")

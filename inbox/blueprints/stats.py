@@ -1,5 +1,4 @@
 """The supervisor dashboard, its CSV export and the SLA/calendar settings."""
-import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _, lazy_gettext as _l

@@ -2,6 +2,7 @@
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 
+MODERATION_ACTIONS = ("hide", "unhide", "delete", "spam", "block", "unblock", "undo")
 MODERATION_REASONS = ("offensive", "abusive", "threat", "spam", "personal_data", "off_topic", "other")
 
 
@@ -24,6 +25,9 @@ class ModerationAction(db.Model):
     action = db.Column(db.String(20), nullable=False)
     reason = db.Column(db.String(20), nullable=False)
     comment = db.Column(db.Text)
+    # The state before the action ({"visibility": ..., "flag_spam": ..., "author_blocked": ...}), for undo.
+    previous = db.Column(db.JSON)
+    undone_at = db.Column(UTCDateTime)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     # Sending the action to the network: null when the network cannot do it (Parvis only),
     # else queued / sending / sent / failed, like an outbound reply.

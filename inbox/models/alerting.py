@@ -2,7 +2,7 @@
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 
-NOTIFICATION_KINDS = ("sla.warning", "sla.breach", "crisis")
+NOTIFICATION_KINDS = ("sla.warning", "sla.breach", "crisis", "mention")
 
 
 class Notification(db.Model):
@@ -12,8 +12,11 @@ class Notification(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     user_id = db.Column(db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
+    # Who caused it (the colleague who wrote "@name" in a note), when someone did.
+    actor_id = db.Column(db.ForeignKey("user.id", ondelete="SET NULL"))
     kind = db.Column(db.String(20), nullable=False)
     conversation_id = db.Column(db.ForeignKey("conversation.id", ondelete="CASCADE"))
+    note_id = db.Column(db.ForeignKey("note.id", ondelete="CASCADE"))
     crisis_alert_id = db.Column(db.ForeignKey("crisis_alert.id", ondelete="CASCADE"))
     # Parameters of the text, rendered in the reader's language at display time.
     params = db.Column(db.JSON, nullable=False, default=dict)
@@ -23,7 +26,10 @@ class Notification(db.Model):
     email_attempts = db.Column(db.Integer, nullable=False, default=0)
     email_error = db.Column(db.Text)
 
-    user = db.relationship("User")
+    user = db.relationship("User", foreign_keys=[user_id])
+    actor = db.relationship("User", foreign_keys=[actor_id])
+    conversation = db.relationship("Conversation")
+    note = db.relationship("Note")
 
 
 class CrisisAlert(db.Model):

@@ -27,3 +27,11 @@ class Rule(db.Model):
     actions = db.Column(db.JSON, nullable=False, default=dict)
     enabled = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class RuleApplication(db.Model):
+    """A rule applied to a message, at most once: rules never run again on their own effects."""
+
+    rule_id = db.Column(db.ForeignKey("rule.id", ondelete="CASCADE"), primary_key=True)
+    message_id = db.Column(db.ForeignKey("message.id", ondelete="CASCADE"), primary_key=True)
+    applied_at = db.Column(UTCDateTime, nullable=False, default=utcnow)

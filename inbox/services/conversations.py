@@ -1,4 +1,5 @@
 """Conversation state: status, assignment, and the summary fields the inbox sorts on."""
+from flask_babel import lazy_gettext as _l
 from datetime import datetime
 
 from sqlalchemy import case, func, select
@@ -26,8 +27,9 @@ def note_inbound(conversation: Conversation, message: Message) -> None:
         conversation.snoozed_until = None
     if conversation.waiting_since is None:
         conversation.waiting_since = message.created_at
+    first = not conversation.message_count  # last_message_at is only the column default (flush time) so far
     conversation.message_count = (conversation.message_count or 0) + 1
-    if conversation.last_message_at is None or message.created_at >= conversation.last_message_at:
+    if first or conversation.last_message_at is None or message.created_at >= conversation.last_message_at:
         conversation.last_message_at = message.created_at
         conversation.last_excerpt = message.body[:280]
 
@@ -80,9 +82,9 @@ def refresh_classification(conversation_ids) -> None:
 
 def set_status(conversation: Conversation, status: str, user: User, snoozed_until: datetime | None = None) -> None:
     if status not in ("open", "pending", "resolved", "snoozed"):
-        raise ConversationError(f"Unknown status: {status}")
+        raise ConversationError(_l("Unknown status: %(status)s", status=status))
     if status == "snoozed" and (snoozed_until is None or snoozed_until <= utcnow()):
-        raise ConversationError("A snooze needs a date in the future.")
+        raise ConversationError(_l("A snooze needs a date in the future."))
     previous = conversation.status
     if previous == "resolved" and status != "resolved":
         conversation.opened_at = utcnow()
@@ -99,7 +101,7 @@ def set_status(conversation: Conversation, status: str, user: User, snoozed_unti
 
 def assign(conversation: Conversation, assignee: User | None, user: User) -> None:
     if assignee is not None and not assignee.active:
-        raise ConversationError("This colleague's account is disabled.")
+        raise ConversationError(_l("This colleague's account is disabled."))
     previous = conversation.assignee_id
     conversation.assignee = assignee
     audit.record("conversation.assign", conversation, user=user, previous=previous,
@@ -107,3 +109,37 @@ def assign(conversation: Conversation, assignee: User | None, user: User) -> Non
     db.session.commit()
     events.publish("conversation.updated", conversation_id=conversation.id,
                    assignee=assignee.name if assignee else None)
+
+
+def default_snooze_until(now: datetime | None = None, tz: str = "Europe/Paris") -> datetime:
+    """Tomorrow at 9:00 in the institution's time zone (the `s` shortcut in the list)."""
+    from datetime import time as clock, timedelta
+    from zoneinfo import ZoneInfo
+
+    local = (now or utcnow()).astimezone(ZoneInfo(tz))
+    tomorrow = datetime.combine(local.date() + timedelta(days=1), clock(9), ZoneInfo(tz))
+    return tomorrow.astimezone(utcnow().tzinfo)
+
+
+def wake_snoozed(now: datetime | None = None) -> int:
+    """Reopen snoozed conversations whose date has come; returns how many."""
+    now = now or utcnow()
+    ids = db.session.scalars(select(Conversation.id).where(
+        Conversation.status == "snoozed", Conversation.snoozed_until <= now)).all()
+    if not ids:
+        return 0
+    db.session.execute(db.update(Conversation).where(Conversation.id.in_(ids))
+                       .values(status="open", snoozed_until=None))
+    db.session.commit()
+    for conversation_id in ids:
+        events.publish("conversation.updated", conversation_id=conversation_id, status="open")
+    return len(ids)
+
+
+def recent_by_author(conversation: Conversation, limit: int = 10) -> list[Conversation]:
+    """The author's other conversations, newest first."""
+    if conversation.author_id is None:
+        return []
+    return db.session.scalars(select(Conversation).where(
+        Conversation.author_id == conversation.author_id, Conversation.id != conversation.id)
+        .order_by(Conversation.last_message_at.desc()).limit(limit)).all()

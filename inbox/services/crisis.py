@@ -95,7 +95,7 @@ def detect(now=None) -> dict:
                 if k > finding["count"]:
                     finding.update(count=k, expected=expected, p_value=min(p_value, finding["p_value"]))
     active = db.session.scalars(select(CrisisAlert).where(CrisisAlert.ended_at.is_(None))).all()
-    created = []
+    created, notified = [], []
     order = {"post": 0, "channel": 1, "all": 2}
     for key in sorted(findings, key=lambda k: (order[k[0]], str(k[1]), str(k[2]))):
         finding = findings[key]
@@ -114,10 +114,10 @@ def detect(now=None) -> dict:
         active.append(alert)
         created.append(alert)
         channel = db.session.get(Channel, key[1]) if key[1] else None
-        notifications.notify(notifications.supervisors(), "crisis", crisis_alert_id=alert.id,
-                             scope=key[0], channel_name=channel.name if channel else None, post=key[2],
-                             count=alert.count, expected=round(alert.expected, 1), signals=alert.signals,
-                             window_minutes=config["CRISIS_WINDOW_MINUTES"])
+        notified += notifications.notify(
+            notifications.supervisors(), "crisis", crisis_alert_id=alert.id, scope=key[0],
+            channel_name=channel.name if channel else None, post=key[2], count=alert.count,
+            expected=round(alert.expected, 1), signals=alert.signals, window_minutes=config["CRISIS_WINDOW_MINUTES"])
     quiet = now - timedelta(minutes=config["CRISIS_QUIET_MINUTES"])
     ended = 0
     for alert in active:
@@ -125,6 +125,7 @@ def detect(now=None) -> dict:
             alert.ended_at = now
             ended += 1
     db.session.commit()
+    notifications.publish_created(notified)  # the header counters update live
     return {"alerts": len(created), "ended": ended, "surging_scopes": len(findings)}
 
 

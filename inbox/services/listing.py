@@ -1,114 +1,181 @@
-"""Which conversations the inbox shows, in which order, with which filters."""
+"""Which conversations the inbox shows: views with counts, filters, search, keyset pagination."""
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
 
-from datetime import datetime, timedelta, timezone
-
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from ..models import URGENCY_RANK, Channel, Conversation, Message, conversation_labels
+from ..extensions import db
+from ..models import FLAGS, SENTIMENTS, URGENCY_RANK, Channel, Conversation, Message, conversation_labels
+from . import search
 
+VIEWS = ("to_handle", "mine", "unassigned", "pending", "snoozed", "resolved", "moderation", "all")
+FILTER_KEYS = ("channel", "urgency", "sentiment", "flag", "label", "language", "assignee", "since", "until", "q")
+PAGE_SIZE = 50
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
-FILTER_KEYS = ("status", "urgency", "sentiment", "channel", "assignee", "flag", "label", "metric")
+# The drill-down from a statistics figure: `metric`, the m_* arguments and from/to (services.drilldown).
+DRILLDOWN_KEYS = ("metric", "from", "to", "channel", "label")
+_STATUS_VIEWS = {"open": "to_handle", "pending": "pending", "resolved": "resolved", "snoozed": "snoozed",
+                 "all": "all"}
+
+
+def _hidden_exists():
+    return exists().where(Message.conversation_id == Conversation.id, Message.visibility == "hidden")
+
+
+def view_condition(view: str, user=None):
+    """The WHERE clause of one inbox view."""
+    if view == "to_handle":
+        return Conversation.status == "open"
+    if view == "mine":
+        return and_(Conversation.assignee_id == (user.id if user else -1),
+                    Conversation.status.in_(("open", "pending")))
+    if view == "unassigned":
+        return and_(Conversation.assignee_id.is_(None), Conversation.status == "open")
+    if view in ("pending", "snoozed", "resolved"):
+        return Conversation.status == view
+    if view == "moderation":
+        return and_(Conversation.status != "resolved", or_(Conversation.flagged.is_(True), _hidden_exists()))
+    return None  # "all"
+
+
+def _parse_date(value: str | None, errors: dict, key: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[key] = "must be a date (YYYY-MM-DD)"
+        return None
 
 
 @dataclass
 class InboxFilters:
-    status: str | None = "open"
+    view: str = "to_handle"
+    channel: int | None = None
     urgency: str | None = None
     sentiment: str | None = None
-    channel: int | None = None
-    assignee: str | None = None  # a user id, "me", or "none"
     flag: str | None = None
     label: int | None = None
-    # Drill-down from a statistics figure: `metric`, the m_* arguments and from/to (services.drilldown).
+    language: str | None = None
+    assignee: str | None = None  # a user id, "me", or "none"
+    since: date | None = None
+    until: date | None = None
+    q: str | None = None
+    after: str | None = None  # keyset cursor
     drilldown: dict | None = None
     errors: dict = field(default_factory=dict)
 
     @classmethod
-    def from_args(cls, args, default_status: str | None = "open") -> "InboxFilters":
-        filters = cls(status=args.get("status", default_status) or None)
-        filters.urgency = args.get("urgency") or None
-        filters.sentiment = args.get("sentiment") or None
-        filters.flag = args.get("flag") or None
-        filters.assignee = args.get("assignee") or None
-        channel = args.get("channel") or None
-        if channel is not None:
-            try:
-                filters.channel = int(channel)
-            except ValueError:
-                filters.errors["channel"] = "must be a channel id"
-            else:
-                if not 0 < filters.channel <= MAX_ID:
-                    filters.errors["channel"] = "must be a channel id"
-        label = args.get("label") or None
-        if label is not None:
-            if str(label).isdigit():
-                filters.label = int(label)
-            else:
-                filters.errors["label"] = "must be a label id"
+    def from_args(cls, args) -> "InboxFilters":
+        f = cls(view=args.get("view") or "to_handle")
+        errors = f.errors
+        if "status" in args and "view" not in args:  # the JSON API's older spelling
+            f.view = _STATUS_VIEWS.get(args.get("status"), "?")
+            if f.view == "?":
+                errors["status"] = "must be one of open, pending, resolved, snoozed, all"
+        if f.view not in VIEWS and "status" not in errors:
+            errors["view"] = f"must be one of {', '.join(VIEWS)}"
+        for key in ("channel", "label"):
+            raw = args.get(key) or None
+            if raw is not None:
+                if raw.isdigit() and 0 < int(raw) <= MAX_ID:
+                    setattr(f, key, int(raw))
+                else:
+                    errors[key] = f"must be a {key} id"
+        f.urgency = args.get("urgency") or None
+        if f.urgency not in (None, *URGENCY_RANK):
+            errors["urgency"] = "must be one of critical, high, normal, low"
+        f.sentiment = args.get("sentiment") or None
+        if f.sentiment not in (None, *SENTIMENTS):
+            errors["sentiment"] = "must be one of negative, neutral, positive"
+        f.flag = args.get("flag") or None
+        if f.flag not in (None, "any", *FLAGS):
+            errors["flag"] = "must be one of any, toxic, threat, spam, personal_data"
+        f.language = (args.get("language") or "").strip().lower() or None
+        if f.language is not None and not (f.language.isalpha() and len(f.language) <= 8):
+            errors["language"] = "must be a language code such as fr or en"
+        f.assignee = args.get("assignee") or None
+        if f.assignee not in (None, "me", "none") and not (
+                str(f.assignee).isdigit() and 0 < int(f.assignee) <= MAX_ID):
+            errors["assignee"] = "must be a user id, me or none"
+        f.since = _parse_date(args.get("since"), errors, "since")
+        f.until = _parse_date(args.get("until"), errors, "until")
+        f.q = (args.get("q") or "").strip()[:200] or None
+        f.after = args.get("after") or None
+        if f.after is not None and decode_cursor(f.after) is None:
+            errors["after"] = "is not a valid page cursor"
         if args.get("metric"):
             from .drilldown import DrilldownError, conversation_ids
 
-            filters.drilldown = {k: v for k, v in args.items()
-                                 if k in ("metric", "from", "to", "channel", "label") or k.startswith("m_")}
+            f.drilldown = {k: v for k, v in args.items() if k in DRILLDOWN_KEYS or k.startswith("m_")}
             try:
-                conversation_ids(filters.drilldown)
+                conversation_ids(f.drilldown)
             except DrilldownError as exc:
-                filters.errors.update(exc.errors)
-        if filters.status not in (None, "all", "open", "pending", "resolved", "snoozed"):
-            filters.errors["status"] = "must be one of open, pending, resolved, snoozed, all"
-        if filters.urgency not in (None, *URGENCY_RANK):
-            filters.errors["urgency"] = "must be one of critical, high, normal, low"
-        if filters.sentiment not in (None, "negative", "neutral", "positive"):
-            filters.errors["sentiment"] = "must be one of negative, neutral, positive"
-        if filters.flag not in (None, "any", "toxic", "threat", "spam", "personal_data"):
-            filters.errors["flag"] = "must be one of any, toxic, threat, spam, personal_data"
-        if filters.assignee not in (None, "me", "none") and not (
-                str(filters.assignee).isdigit() and 0 < int(filters.assignee) <= MAX_ID):
-            filters.errors["assignee"] = "must be a user id, me or none"
-        return filters
+                errors.update(exc.errors)
+        return f
+
+    def query_args(self, **override) -> dict:
+        """The filters as URL query arguments (for links to other views and pages)."""
+        values = {"view": self.view, "channel": self.channel, "urgency": self.urgency,
+                  "sentiment": self.sentiment, "flag": self.flag, "label": self.label,
+                  "language": self.language, "assignee": self.assignee,
+                  "since": self.since.isoformat() if self.since else None,
+                  "until": self.until.isoformat() if self.until else None, "q": self.q,
+                  **(self.drilldown or {})}
+        values.update(override)
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+    @property
+    def narrowed(self) -> bool:
+        """Some filter other than the search is set."""
+        return bool(self.drilldown) or any(getattr(self, key) for key in FILTER_KEYS if key != "q")
+
+    @property
+    def active(self) -> bool:
+        return bool(self.drilldown) or any(getattr(self, key) for key in FILTER_KEYS)
 
 
-def conversation_query(filters: InboxFilters, user=None):
-    """A select of conversations, most urgent first, then longest waiting."""
-    # load_only: the channel's encrypted secrets would otherwise be decrypted once per row.
-    query = select(Conversation).options(
-        joinedload(Conversation.author),
-        joinedload(Conversation.channel).load_only(Channel.id, Channel.name, Channel.kind),
-        joinedload(Conversation.assignee),
-    )
-    if filters.status and filters.status != "all":
-        query = query.where(Conversation.status == filters.status)
-    if filters.urgency:
-        query = query.where(Conversation.urgency == filters.urgency)
-    if filters.sentiment:
-        query = query.where(Conversation.sentiment == filters.sentiment)
+def _filter_conditions(filters: InboxFilters, user) -> list:
+    conditions = []
     if filters.channel:
-        query = query.where(Conversation.channel_id == filters.channel)
-    if filters.assignee == "me" and user is not None:
-        query = query.where(Conversation.assignee_id == user.id)
-    elif filters.assignee == "none":
-        query = query.where(Conversation.assignee_id.is_(None))
-    elif filters.assignee and str(filters.assignee).isdigit():
-        query = query.where(Conversation.assignee_id == int(filters.assignee))
+        conditions.append(Conversation.channel_id == filters.channel)
+    if filters.urgency:
+        conditions.append(Conversation.urgency == filters.urgency)
+    if filters.sentiment:
+        conditions.append(Conversation.sentiment == filters.sentiment)
     if filters.flag == "any":
-        query = query.where(Conversation.flagged.is_(True))
+        conditions.append(Conversation.flagged.is_(True))
     elif filters.flag:
-        query = query.where(exists().where(
-            Message.conversation_id == Conversation.id, getattr(Message, f"flag_{filters.flag}").is_(True)))
+        conditions.append(exists().where(Message.conversation_id == Conversation.id,
+                                         getattr(Message, f"flag_{filters.flag}").is_(True)))
     if filters.label:
-        query = query.where(exists().where(conversation_labels.c.conversation_id == Conversation.id,
-                                           conversation_labels.c.label_id == filters.label))
+        conditions.append(exists().where(conversation_labels.c.conversation_id == Conversation.id,
+                                         conversation_labels.c.label_id == filters.label))
+    if filters.language:
+        conditions.append(exists().where(Message.conversation_id == Conversation.id,
+                                         Message.direction == "in", Message.language == filters.language))
+    if filters.assignee == "me" and user is not None:
+        conditions.append(Conversation.assignee_id == user.id)
+    elif filters.assignee == "none":
+        conditions.append(Conversation.assignee_id.is_(None))
+    elif filters.assignee and str(filters.assignee).isdigit():
+        conditions.append(Conversation.assignee_id == int(filters.assignee))
+    if filters.since:
+        conditions.append(Conversation.last_message_at >= datetime.combine(filters.since, time(), timezone.utc))
+    if filters.until:
+        end = datetime.combine(filters.until + timedelta(days=1), time(), timezone.utc)
+        conditions.append(Conversation.last_message_at < end)
+    if filters.q:
+        matching = search.matching_message_ids(filters.q)
+        if matching is not None:
+            conditions.append(exists().where(Message.conversation_id == Conversation.id,
+                                             Message.id.in_(matching)))
     if filters.drilldown:
         from .drilldown import conversation_ids
 
-        query = query.where(Conversation.id.in_(conversation_ids(filters.drilldown)))
-    # NULLS LAST is PostgreSQL's default for ASC, so this order walks ix_conversation_queue
-    # (or ix_conversation_rank for "all") and stops after one page: no sort, no full scan.
-    return query.order_by(
-        Conversation.urgency_rank, Conversation.waiting_since.asc().nulls_last(), Conversation.id,
-    )
+        conditions.append(Conversation.id.in_(conversation_ids(filters.drilldown)))
+    return conditions
 
 
 class CursorError(ValueError):
@@ -118,11 +185,40 @@ class CursorError(ValueError):
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def cursor_of(conversation: Conversation) -> str:
+def encode_cursor(conversation: Conversation) -> str:
     """The keyset cursor after this conversation: "<rank>_<waiting since in µs or ->_<id>" (URL-safe)."""
     since = conversation.waiting_since
     waiting = str((since - _EPOCH) // timedelta(microseconds=1)) if since else "-"
     return f"{conversation.urgency_rank}_{waiting}_{conversation.id}"
+
+
+cursor_of = encode_cursor
+
+
+def decode_cursor(value: str):
+    """(rank, waiting_since or None, id), or None when `value` is not a cursor of ours."""
+    try:
+        rank_text, waiting_text, id_text = value.split("_")
+        rank, ident = int(rank_text), int(id_text)
+        waiting = None if waiting_text == "-" else _EPOCH + timedelta(microseconds=int(waiting_text))
+    except (ValueError, OverflowError, AttributeError):
+        return None
+    if not (0 <= rank <= 100 and 0 < ident <= MAX_ID):
+        return None
+    return rank, waiting, ident
+
+
+def _after(cursor) -> object:
+    rank, waiting, ident = cursor
+    if waiting is None:
+        same_rank = and_(Conversation.waiting_since.is_(None), Conversation.id > ident)
+    else:
+        same_rank = or_(
+            Conversation.waiting_since > waiting,
+            Conversation.waiting_since.is_(None),
+            and_(Conversation.waiting_since == waiting, Conversation.id > ident),
+        )
+    return or_(Conversation.urgency_rank > rank, and_(Conversation.urgency_rank == rank, same_rank))
 
 
 def after_cursor(query, cursor: str | None):
@@ -132,19 +228,34 @@ def after_cursor(query, cursor: str | None):
     """
     if not cursor:
         return query
-    try:
-        rank_text, waiting_text, id_text = cursor.split("_")
-        rank, last_id = int(rank_text), int(id_text)
-        waiting = None if waiting_text == "-" else _EPOCH + timedelta(microseconds=int(waiting_text))
-    except (ValueError, OverflowError):
-        raise CursorError("after must be a cursor returned by a previous page") from None
-    rank_col, waiting_col, id_col = Conversation.urgency_rank, Conversation.waiting_since, Conversation.id
-    if waiting is None:
-        same_rank = and_(waiting_col.is_(None), id_col > last_id)
-    else:
-        same_rank = or_(waiting_col > waiting, waiting_col.is_(None),
-                        and_(waiting_col == waiting, id_col > last_id))
-    return query.where(or_(rank_col > rank, and_(rank_col == rank, same_rank)))
+    decoded = decode_cursor(cursor)
+    if decoded is None:
+        raise CursorError("after must be a cursor returned by a previous page")
+    return query.where(_after(decoded))
+
+
+def conversation_query(filters: InboxFilters, user=None):
+    """A select of conversations for one view and its filters, in queue order: most urgent first,
+    then longest waiting (not waiting last), then id."""
+    # load_only: the channel's encrypted secrets would otherwise be decrypted once per row.
+    query = select(Conversation).options(
+        joinedload(Conversation.author),
+        joinedload(Conversation.channel).load_only(Channel.id, Channel.name, Channel.kind),
+        joinedload(Conversation.assignee),
+    )
+    condition = view_condition(filters.view, user)
+    if condition is not None:
+        query = query.where(condition)
+    conditions = _filter_conditions(filters, user)
+    if conditions:
+        query = query.where(*conditions)
+    if filters.after and decode_cursor(filters.after) is not None:
+        query = query.where(_after(decode_cursor(filters.after)))
+    # NULLS LAST is PostgreSQL's default for ASC, so this order walks ix_conversation_queue
+    # (or ix_conversation_rank for "all") and stops after one page: no sort, no full scan.
+    return query.order_by(
+        Conversation.urgency_rank, Conversation.waiting_since.asc().nulls_last(), Conversation.id,
+    )
 
 
 def fetch_page(session, query, cursor: str | None, limit: int) -> tuple[list[Conversation], str | None]:
@@ -152,4 +263,25 @@ def fetch_page(session, query, cursor: str | None, limit: int) -> tuple[list[Con
     rows = session.scalars(after_cursor(query, cursor).limit(limit + 1)).unique().all()
     if len(rows) <= limit:
         return list(rows), None
-    return list(rows[:limit]), cursor_of(rows[limit - 1])
+    return list(rows[:limit]), encode_cursor(rows[limit - 1])
+
+
+@dataclass
+class Page:
+    conversations: list
+    next_cursor: str | None
+
+
+def list_page(filters: InboxFilters, user=None, size: int | None = None) -> Page:
+    rows, next_cursor = fetch_page(db.session, conversation_query(filters, user), None, size or PAGE_SIZE)
+    return Page(rows, next_cursor)
+
+
+def view_counts(user=None) -> dict[str, int]:
+    """How many conversations each view holds (filters aside), in one query."""
+    columns = []
+    for view in VIEWS:
+        condition = view_condition(view, user)
+        columns.append(func.count() if condition is None else func.coalesce(func.sum(case((condition, 1), else_=0)), 0))
+    row = db.session.execute(select(*columns).select_from(Conversation)).one()
+    return {view: int(value) for view, value in zip(VIEWS, row)}

@@ -1,18 +1,75 @@
-"""Notifications to staff: stored in-app first, then sent by e-mail (SMTP) when configured."""
+"""Notifications to staff: @mentions in internal notes, SLA warnings and breaches, crisis alerts.
+
+Stored in-app first, then sent by e-mail (SMTP) when configured."""
 import logging
+import re
 import smtplib
+import unicodedata
 from email.message import EmailMessage
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..extensions import db
-from ..models import Notification, User
+from ..models import Note, Notification, User
 from ..models.base import utcnow
+from . import events
 
 log = logging.getLogger(__name__)
 MAX_EMAIL_ATTEMPTS = 5
+_MENTION = re.compile(r"(?<![\w@])@([\w.\-]+)", re.UNICODE)
+
+
+def _fold(value: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", value.lower()) if not unicodedata.combining(c))
+
+
+def mention_keys(user: User) -> set[str]:
+    """The words that mention a user: the e-mail's local part, the first name, the full name joined."""
+    keys = {_fold(user.email.split("@")[0])}
+    parts = user.name.split()
+    if parts:
+        keys.add(_fold(parts[0]))
+        keys.add(_fold(".".join(parts)))
+        keys.add(_fold("".join(parts)))
+    return keys
+
+
+def mentioned_users(body: str) -> list[User]:
+    words = {_fold(w).rstrip(".-") for w in _MENTION.findall(body or "")}
+    if not words:
+        return []
+    return [u for u in User.query.filter_by(active=True).order_by(User.id) if mention_keys(u) & words]
+
+
+def notify_mentions(note: Note, author: User) -> list[Notification]:
+    """Create one notification per colleague mentioned in the note (not the author); caller commits."""
+    created = []
+    for user in mentioned_users(note.body):
+        if user.id == author.id:
+            continue
+        notification = Notification(user_id=user.id, actor_id=author.id, kind="mention",
+                                    conversation_id=note.conversation_id, note=note)
+        db.session.add(notification)
+        created.append(notification)
+    return created
+
+
+def publish_created(notifications) -> None:
+    for notification in notifications:
+        events.publish("notification", user_id=notification.user_id,
+                       conversation_id=notification.conversation_id)
+
+
+def mark_read(user: User, conversation_id: int | None = None) -> int:
+    """Mark the user's notifications read (all, or those about one conversation)."""
+    query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if conversation_id is not None:
+        query = query.where(Notification.conversation_id == conversation_id)
+    count = db.session.execute(query.values(read_at=utcnow())).rowcount
+    db.session.commit()
+    return count
 
 
 def supervisors() -> list[User]:
@@ -37,6 +94,9 @@ def notify(users, kind: str, conversation_id=None, crisis_alert_id=None, **param
 def text(notification: Notification) -> str:
     """The notification in the current locale."""
     p = notification.params or {}
+    if notification.kind == "mention":
+        return _("%(actor)s mentioned you in conversation #%(id)s",
+                 actor=notification.actor.name if notification.actor else "?", id=notification.conversation_id)
     if notification.kind == "sla.warning":
         return _("Conversation #%(id)s (%(urgency)s): the response deadline is in %(minutes)s min.",
                  id=notification.conversation_id, urgency=urgency_label(p.get("urgency")), minutes=p.get("minutes_left"))
@@ -71,14 +131,12 @@ def unread(user: User, limit: int = 20) -> list[Notification]:
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(select(db.func.count()).select_from(Notification).where(
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None)))
 
 
 def mark_all_read(user: User) -> None:
-    db.session.execute(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-                       .values(read_at=utcnow()))
-    db.session.commit()
+    mark_read(user)
 
 
 def send_pending_emails() -> int:
@@ -118,7 +176,8 @@ def _email(notification: Notification) -> EmailMessage:
         body = text(notification)
         subject = {"sla.warning": _("[Parvis] Response deadline soon"),
                    "sla.breach": _("[Parvis] Response deadline missed"),
-                   "crisis": _("[Parvis] Crisis alert")}[notification.kind]
+                   "crisis": _("[Parvis] Crisis alert"),
+                   "mention": _("[Parvis] A colleague mentioned you")}[notification.kind]
     message = EmailMessage()
     message["From"] = current_app.config.get("SMTP_FROM", "parvis@localhost")
     message["To"] = user.email
@@ -127,5 +186,7 @@ def _email(notification: Notification) -> EmailMessage:
     link = ""
     if notification.conversation_id and base:
         link = f"\n\n{base}/conversations/{notification.conversation_id}"
+        if notification.note_id:
+            link += "#notes-title"
     message.set_content(body + link)
     return message

@@ -18,6 +18,7 @@ def check(now=None) -> dict:
     warned = db.session.scalars(select(Cycle).where(
         *waiting, Cycle.sla_warn_at <= now, Cycle.sla_due_at > now, Cycle.sla_warned_at.is_(None))).all()
     counts = {"warnings": 0, "breaches": 0}
+    created = []
     for cycle, column, kind in [(c, "sla_breach_notified_at", "sla.breach") for c in breached] + \
                                [(c, "sla_warned_at", "sla.warning") for c in warned]:
         # Claim the notice atomically: a concurrent sweeper cannot send it twice.
@@ -29,9 +30,10 @@ def check(now=None) -> dict:
         if conversation.status not in ("open", "pending"):
             continue
         minutes_left = max(int((cycle.sla_due_at - now).total_seconds() // 60), 0)
-        notifications.notify([conversation.assignee, *notifications.supervisors()], kind,
-                             conversation_id=conversation.id, urgency=cycle.urgency or "normal",
-                             due_at=cycle.sla_due_at.isoformat(), minutes_left=minutes_left)
+        created += notifications.notify([conversation.assignee, *notifications.supervisors()], kind,
+                                        conversation_id=conversation.id, urgency=cycle.urgency or "normal",
+                                        due_at=cycle.sla_due_at.isoformat(), minutes_left=minutes_left)
         counts["breaches" if kind == "sla.breach" else "warnings"] += 1
     db.session.commit()
+    notifications.publish_created(created)  # the header counters update live
     return counts

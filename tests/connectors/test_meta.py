@@ -9,6 +9,7 @@ from inbox.extensions import db
 from inbox.models import Channel, Conversation, Message, ModerationAction
 from inbox.redis_conn import get_redis
 from inbox.services import moderation, replies
+from inbox.services.conversations import ConversationError
 from inbox.services.queue import QUEUE_DELIVER
 from tests.fakes.base import payload
 from tests.fakes.meta import (APP_SECRET, IG_USER_ID, PAGE_ID, PAGE_TOKEN, VERIFY_TOKEN, VERSION, FakeMeta,
@@ -252,3 +253,33 @@ def test_check_connection(app, page, meta, make_channel):
     assert not ok and "(190) Invalid OAuth access token" in detail
     db.session.expire_all()
     assert "190" in db.session.get(Channel, bad.id).last_error
+
+
+def test_spam_hides_on_facebook_and_its_undo_unhides_there(app, factory, page, meta):
+    meta.deliver(meta.citizen_comment("Gagnez un iPhone sur ce lien"))
+    message = Message.query.one()
+    agent = factory.user()
+    entry = moderation.moderate(message, "spam", "spam", agent)
+    assert entry.delivery_status == "queued" and moderation.network_action(entry) == "hide"
+    assert deliver_moderation(entry.id) == "sent"
+    assert meta.comments[message.external_id]["is_hidden"] is True
+    undo = moderation.undo(db.session.get(ModerationAction, entry.id), agent)
+    assert undo.delivery_status == "queued" and moderation.network_action(undo) == "unhide"
+    assert deliver_moderation(undo.id) == "sent"
+    assert meta.comments[message.external_id]["is_hidden"] is False
+    db.session.expire_all()
+    assert db.session.get(Message, message.id).visibility == "visible"
+    # Blocking the author is Parvis's own business: nothing goes to Facebook.
+    assert moderation.moderate(message, "block", "spam", agent).delivery_status is None
+
+
+def test_a_delete_sent_to_facebook_cannot_be_undone(app, factory, page, meta):
+    meta.deliver(meta.citizen_comment("Message à supprimer"))
+    message = Message.query.one()
+    agent = factory.user()
+    entry = moderation.moderate(message, "delete", "spam", agent)
+    assert entry.delivery_status == "queued"
+    with app.test_request_context(), pytest.raises(ConversationError, match="supprimé sur le réseau"):
+        moderation.undo(entry, agent)
+    db.session.expire_all()
+    assert db.session.get(Message, message.id).visibility == "deleted"

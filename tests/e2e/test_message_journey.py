@@ -44,7 +44,8 @@ def test_posted_message_is_classified_answered_and_resolved(app, factory, live_s
         wait_for(lambda: callback.requests, message="the reply to reach the callback server")
         assert callback.requests[0]["json"]["text"] == "Merci, les pompiers et GRDF sont prévenus."
         page.reload()
-        expect(page.locator(".delivery .badge")).to_have_text("envoyé")
+        expect(page.locator(".delivery .badge:not(.lang)")).to_have_text("envoyé")
+        expect(page.locator(".delivery .badge.lang")).to_have_text("fr")  # the reply language
 
         page.get_by_role("button", name="Résoudre").click()
         expect(page).to_have_url(re.compile(r"/$"))

@@ -111,3 +111,30 @@ def test_smtp_outage_is_retried_later(app, factory):
     run_alerts()
     note = Notification.query.one()
     assert note.emailed_at is None and note.email_error
+
+
+def test_mentions_share_the_notifications_page_and_e_mail_and_notices_light_the_badge_live(
+        app, client, factory, smtp, monkeypatch):
+    from inbox.services import events, notes
+
+    published = []
+    monkeypatch.setattr(events, "publish", lambda kind, **data: published.append((kind, data)))
+    settings.save_calendar(ALWAYS_OPEN)
+    db.session.commit()
+    channel = factory.channel()
+    claire = factory.user(name="Claire Dubois", email="claire@parvis.example")
+    karim = factory.user(name="Karim Benali", email="karim@parvis.example", role="supervisor", locale="fr")
+    late = _critical(channel, 31, "late")
+    notes.add_note(late, claire, "@karim tu peux rappeler ?")
+    run_alerts()
+    kinds = sorted(n.kind for n in Notification.query.filter_by(user_id=karim.id))
+    assert kinds == ["mention", "sla.breach"]
+    assert ("notification", {"user_id": karim.id, "conversation_id": late.id}) in published
+    assert sum(1 for kind, data in published if kind == "notification" and data["user_id"] == karim.id) == 2
+    mails = [email.message_from_string(body, policy=email.policy.default) for _, body in smtp.messages]
+    mention = next(m for m in mails if m["Subject"] == "[Parvis] Un collègue vous a mentionné")
+    assert "Claire Dubois vous a mentionn" in mention.get_content() and str(late.id) in mention.get_content()
+    login(client, karim)
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert "Claire Dubois vous a mentionné" in page
+    assert f"n° {late.id} (critique)" in page and 'data-unread="2"' in page

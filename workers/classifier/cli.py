@@ -96,8 +96,12 @@ def classify(file, model_path, heads_path, sentiment_model_path):
 @click.option("--extra", type=click.File("r", encoding="utf-8"), default=None,
               help="JSON lines of staff corrections (text + any of sentiment/urgency/flags).")
 @click.option("--no-public", is_flag=True, help="Ignore ../shared/data/public even if present.")
-def train_classifier(output, model_path, extra, no_public):
-    """Train the classifier heads on Parvis's data (deterministic)."""
+@click.option("--corrections/--no-corrections", default=True, show_default=True,
+              help="Add the staff corrections stored in Parvis's database (run as `parvis train-classifier`).")
+@click.option("--sample-every", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Train on every Nth row of the packaged training set (quick experiments only).")
+def train_classifier(output, model_path, extra, no_public, corrections, sample_every):
+    """Train the classifier heads on Parvis's data and staff corrections (deterministic)."""
     from . import training
 
     extra_rows = []
@@ -106,13 +110,42 @@ def train_classifier(output, model_path, extra, no_public):
             if error:
                 raise click.ClickException(f"--extra line {number}: {error}")
             extra_rows.append(record)
+    if corrections:
+        stored = _stored_corrections()
+        if stored is not None:
+            click.echo(f"{len(stored)} staff correction(s) from the database", err=True)
+            extra_rows.extend(stored)
+    train_rows = None
+    if sample_every > 1:
+        train_rows = training.read_jsonl(training.DATA_DIR / "train.jsonl")[::sample_every]
     output = output or training.ARTEFACTS_DIR / training.ARTEFACT_VERSION
     try:
-        summary = training.train(output, extra_rows, model_path=model_path,
+        summary = training.train(output, extra_rows, model_path=model_path, train_rows=train_rows,
                                  public_dir=None if no_public else training.PUBLIC_DIR)
     except ClassifierLoadError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(json.dumps(summary, indent=1))
+
+
+def _stored_corrections() -> list[dict] | None:
+    """The staff corrections of the Parvis database, or None when run without Parvis's app
+    (`python -m workers.classifier.cli`)."""
+    try:
+        from flask import current_app
+        from flask.cli import ScriptInfo
+    except ImportError:  # pragma: no cover - Flask is a dependency of the project
+        return None
+    if current_app:
+        app = current_app._get_current_object()
+    else:
+        info = click.get_current_context().find_object(ScriptInfo)
+        if info is None:
+            return None
+        app = info.load_app()
+    with app.app_context():
+        from inbox.services.corrections import corrections_for_training
+
+        return [row for row in corrections_for_training() if (row.get("text") or "").strip()]
 
 
 @click.command("eval-classifier")
