@@ -169,3 +169,14 @@ class ReplyStat(db.Model):
     channel_id = db.Column(db.Integer, primary_key=True)
     user_id = db.Column(db.Integer, primary_key=True)
     count = db.Column(db.Integer, nullable=False)
+
+
+class ConversationStatusStat(db.Model):
+    """+1/-1 per conversation entering/leaving a status, appended by a PostgreSQL trigger and
+    summed back by the sweep (services.count_rollup.compact)."""
+
+    __tablename__ = "stat_conversation_status"
+    id = db.Column(db.BigInteger().with_variant(db.Integer(), "sqlite"), primary_key=True)
+    channel_id = db.Column(db.Integer, nullable=False)
+    status = db.Column(db.String(10), nullable=False)
+    delta = db.Column(db.Integer, nullable=False)

@@ -11,6 +11,9 @@ of counting ~400,000 rows per figure:
   with the clock (running, then breached), are not in the rollup: they are counted live.
 - `stat_cycle_resolved (UTC day of resolved_at, channel, resolver)`.
 - `stat_reply (UTC day of replied_at, channel, user)`.
+- `stat_conversation_status (channel, status, delta)`: +1/-1 rows appended on every status
+  change, summed back into one row per channel and status by the sweep (`compact()`); the
+  backlog's per-status counts are their sums.
 
 Triggers on `conversation_cycle` and `reply_event` apply every insert, update and delete, in the
 writing transaction, whatever the code path (ORM, bulk SQL, cascades, COPY). A period uses the
@@ -28,6 +31,9 @@ from ..models import ConversationCycle as Cycle, ReplyEvent
 
 REBUILD_SQL = """
 DELETE FROM stat_cycle_first; DELETE FROM stat_cycle_resolved; DELETE FROM stat_reply;
+DELETE FROM stat_conversation_status;
+INSERT INTO stat_conversation_status (channel_id, status, delta)
+  SELECT channel_id, status, count(*) FROM conversation GROUP BY 1, 2;
 INSERT INTO stat_cycle_first (day, channel_id, responder_id, urgency, state, count)
   SELECT date_trunc('day', c.first_inbound_at, 'UTC'), c.channel_id, coalesce(c.first_responder_id, 0),
          coalesce(c.urgency, 'normal'), parvis_cycle_first_state(c), count(*)
@@ -55,8 +61,34 @@ def rebuild() -> None:
     """Recompute the rollup tables from the cycles and reply events."""
     if available():
         db.session.execute(text(REBUILD_SQL))
-        db.session.execute(text("ANALYZE stat_cycle_first, stat_cycle_resolved, stat_reply"))
+        db.session.execute(text("ANALYZE stat_cycle_first, stat_cycle_resolved, stat_reply, stat_conversation_status"))
         db.session.commit()
+
+
+COMPACT_SQL = """
+WITH gone AS (DELETE FROM stat_conversation_status RETURNING channel_id, status, delta)
+INSERT INTO stat_conversation_status (channel_id, status, delta)
+  SELECT channel_id, status, sum(delta) FROM gone GROUP BY 1, 2 HAVING sum(delta) <> 0
+"""
+
+
+def compact() -> None:
+    """Sum the conversation-status deltas into one row per channel and status (run by the sweep).
+
+    Exact under concurrent writes: the DELETE only takes the rows its snapshot sees, and deltas
+    inserted meanwhile stay for the next run.
+    """
+    if available():
+        db.session.execute(text(COMPACT_SQL))
+        db.session.commit()
+
+
+def status_counts(channel: int | None) -> dict:
+    """{status: conversations} now, from the trigger-kept deltas."""
+    rows = db.session.execute(text(
+        "SELECT status, sum(delta) FROM stat_conversation_status" + (" WHERE channel_id = :channel" if channel else "")
+        + " GROUP BY status"), {"channel": channel}).all()
+    return {status: int(count) for status, count in rows if count}
 
 
 def whole_days(start: datetime, end: datetime):

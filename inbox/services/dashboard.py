@@ -1,5 +1,6 @@
 """Every figure of the supervisor dashboard, exactly as defined in docs/metrics.md."""
 from concurrent.futures import ThreadPoolExecutor
+from threading import Lock
 from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
@@ -235,8 +236,11 @@ def _backlog(filters: StatsFilters, now: datetime) -> dict:
     row = db.session.execute(select(func.count(), *buckets).where(*waiting)).one()
     oldest = db.session.execute(select(Conversation.id, Conversation.waiting_since).where(*waiting)
                                 .order_by(Conversation.waiting_since, Conversation.id).limit(1)).first()
-    statuses = dict(db.session.execute(select(Conversation.status, func.count()).where(
-        *filters.scope(Conversation.channel_id, Conversation.id)).group_by(Conversation.status)).all())
+    if db.engine.dialect.name == "postgresql" and not filters.label and count_rollup.ENABLED:
+        statuses = count_rollup.status_counts(filters.channel)
+    else:
+        statuses = dict(db.session.execute(select(Conversation.status, func.count()).where(
+            *filters.scope(Conversation.channel_id, Conversation.id)).group_by(Conversation.status)).all())
     return {
         "open": statuses.get("open", 0),
         "by_status": {s: statuses.get(s, 0) for s in ("open", "pending", "resolved", "snoozed")},
@@ -278,25 +282,37 @@ def _moderation(filters: StatsFilters) -> dict:
 
 
 def _run(tasks: dict) -> dict:
-    """Run independent queries; on PostgreSQL concurrently, each in its own session and connection."""
+    """Run independent queries; on PostgreSQL concurrently, on PARALLEL_QUERIES connections.
+
+    Each connection (one thread, one session) takes the next task until none is left, so a
+    dashboard opens at most PARALLEL_QUERIES sessions whatever the number of queries.
+    """
     if db.engine.dialect.name != "postgresql":
         return {name: task() for name, task in tasks.items()}
     app = current_app._get_current_object()
+    # The percentile queries first: they are the longest, the short ones fill in behind them.
+    queue = sorted(tasks.items(), key=lambda item: not (isinstance(item[0], tuple) and item[0][1] in ("all", "groups")))
+    lock = Lock()
+    results: dict = {}
 
-    def run(task, percentile):
+    def worker():
         with app.app_context():
             try:
-                if percentile:
-                    # percentile_cont keeps every value of the range (already sorted) in memory.
-                    db.session.execute(text("SET LOCAL work_mem = '64MB'"))
-                return task()
+                # percentile_cont keeps every value of the range (already sorted) in memory.
+                db.session.execute(text("SET LOCAL work_mem = '64MB'"))
+                while True:
+                    with lock:
+                        if not queue:
+                            return
+                        name, task = queue.pop(0)
+                    results[name] = task()
             finally:
                 db.session.remove()
 
     with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES) as pool:
-        futures = {name: pool.submit(run, task, isinstance(name, tuple) and name[1] in ("all", "groups"))
-                   for name, task in tasks.items()}
-        return {name: future.result() for name, future in futures.items()}
+        for future in [pool.submit(worker) for _ in range(min(PARALLEL_QUERIES, len(queue)))]:
+            future.result()
+    return results
 
 
 def dashboard(filters: StatsFilters, now: datetime | None = None) -> dict:

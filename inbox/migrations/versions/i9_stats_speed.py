@@ -26,7 +26,7 @@ UNSETTLED = "first_response_at IS NULL AND resolved_at IS NULL"
 # Every write path (ORM, bulk SQL, cascades, COPY) goes through the triggers, so the counts never
 # drift; `parvis stats-recompute` rebuilds them from the tables (count_rollup.rebuild()).
 
-ROLLUP_TABLES = ("stat_cycle_first", "stat_cycle_resolved", "stat_reply")
+ROLLUP_TABLES = ("stat_cycle_first", "stat_cycle_resolved", "stat_reply", "stat_conversation_status")
 
 TRIGGER_SQL = """
 CREATE FUNCTION parvis_cycle_first_state(c conversation_cycle) RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -117,11 +117,30 @@ END $$;
 CREATE TRIGGER stat_reply AFTER INSERT OR DELETE OR UPDATE OF replied_at, channel_id, user_id ON reply_event
   FOR EACH ROW EXECUTE FUNCTION parvis_reply_trigger();
 
+-- Conversations per status: append-only deltas (no row is updated, so concurrent writers never
+-- wait for each other); the sweep sums them back into one row per channel and status.
+CREATE FUNCTION parvis_conversation_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.status = NEW.status AND OLD.channel_id = NEW.channel_id THEN RETURN NULL; END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    INSERT INTO stat_conversation_status (channel_id, status, delta) VALUES (OLD.channel_id, OLD.status, -1);
+  END IF;
+  IF TG_OP IN ('UPDATE', 'INSERT') THEN
+    INSERT INTO stat_conversation_status (channel_id, status, delta) VALUES (NEW.channel_id, NEW.status, 1);
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER stat_conversation AFTER INSERT OR DELETE OR UPDATE OF status, channel_id ON conversation
+  FOR EACH ROW EXECUTE FUNCTION parvis_conversation_trigger();
+
 """
 
 DROP_TRIGGER_SQL = """
+DROP TRIGGER IF EXISTS stat_conversation ON conversation;
 DROP TRIGGER IF EXISTS stat_reply ON reply_event;
 DROP TRIGGER IF EXISTS stat_cycle ON conversation_cycle;
+DROP FUNCTION IF EXISTS parvis_conversation_trigger();
 DROP FUNCTION IF EXISTS parvis_reply_trigger();
 DROP FUNCTION IF EXISTS parvis_cycle_trigger();
 DROP FUNCTION IF EXISTS parvis_resolved_delta(conversation_cycle, integer);
@@ -148,11 +167,19 @@ def _rollup_tables():
                     sa.Column("day", day, nullable=False), sa.Column("channel_id", sa.Integer(), nullable=False),
                     sa.Column("user_id", sa.Integer(), nullable=False), sa.Column("count", sa.Integer(), nullable=False),
                     sa.PrimaryKeyConstraint("day", "channel_id", "user_id", name="pk_stat_reply"))
+    op.create_table("stat_conversation_status",
+                    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+                    sa.Column("channel_id", sa.Integer(), nullable=False),
+                    sa.Column("status", sa.String(10), nullable=False), sa.Column("delta", sa.Integer(), nullable=False),
+                    sa.PrimaryKeyConstraint("id", name="pk_stat_conversation_status"))
 
 
 # The same rows as the triggers would have written, from the tables (also count_rollup.rebuild()).
 REBUILD_SQL = """
 DELETE FROM stat_cycle_first; DELETE FROM stat_cycle_resolved; DELETE FROM stat_reply;
+DELETE FROM stat_conversation_status;
+INSERT INTO stat_conversation_status (channel_id, status, delta)
+  SELECT channel_id, status, count(*) FROM conversation GROUP BY 1, 2;
 INSERT INTO stat_cycle_first (day, channel_id, responder_id, urgency, state, count)
   SELECT date_trunc('day', c.first_inbound_at, 'UTC'), c.channel_id, coalesce(c.first_responder_id, 0),
          coalesce(c.urgency, 'normal'), parvis_cycle_first_state(c), count(*)
