@@ -19,7 +19,8 @@ from .scenario import NOW, Clock, Scenario, paris
 
 TABLES = {"stat_cycle_first": ("day, channel_id, responder_id, urgency, state", "count"),
           "stat_cycle_resolved": ("day, channel_id, resolver_id", "count"),
-          "stat_reply": ("day, channel_id, user_id", "count"), "stat_conversation_status": ("channel_id, status", "delta")}
+          "stat_reply": ("day, channel_id, user_id", "count"),
+          "stat_conversation_status": ("channel_id, status", "delta")}
 
 
 @pytest.fixture

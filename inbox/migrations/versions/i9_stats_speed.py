@@ -1,4 +1,4 @@
-"""stats speed: durations in index order for the dashboard's exact percentiles (issue #5)
+"""stats speed: duration indexes for exact percentiles, trigger-kept count rollups (issue #5)
 
 Revision ID: i9_stats_speed
 Revises: i8_performance
@@ -154,7 +154,8 @@ def _rollup_tables():
     op.create_table("stat_cycle_first",
                     sa.Column("day", day, nullable=False), sa.Column("channel_id", sa.Integer(), nullable=False),
                     sa.Column("responder_id", sa.Integer(), nullable=False),
-                    sa.Column("urgency", sa.String(10), nullable=False), sa.Column("state", sa.String(10), nullable=False),
+                    sa.Column("urgency", sa.String(10), nullable=False),
+                    sa.Column("state", sa.String(10), nullable=False),
                     sa.Column("count", sa.Integer(), nullable=False),
                     sa.PrimaryKeyConstraint("day", "channel_id", "responder_id", "urgency", "state",
                                             name="pk_stat_cycle_first"))
@@ -165,12 +166,14 @@ def _rollup_tables():
                     sa.PrimaryKeyConstraint("day", "channel_id", "resolver_id", name="pk_stat_cycle_resolved"))
     op.create_table("stat_reply",
                     sa.Column("day", day, nullable=False), sa.Column("channel_id", sa.Integer(), nullable=False),
-                    sa.Column("user_id", sa.Integer(), nullable=False), sa.Column("count", sa.Integer(), nullable=False),
+                    sa.Column("user_id", sa.Integer(), nullable=False),
+                    sa.Column("count", sa.Integer(), nullable=False),
                     sa.PrimaryKeyConstraint("day", "channel_id", "user_id", name="pk_stat_reply"))
     op.create_table("stat_conversation_status",
                     sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
                     sa.Column("channel_id", sa.Integer(), nullable=False),
-                    sa.Column("status", sa.String(10), nullable=False), sa.Column("delta", sa.Integer(), nullable=False),
+                    sa.Column("status", sa.String(10), nullable=False),
+                    sa.Column("delta", sa.Integer(), nullable=False),
                     sa.PrimaryKeyConstraint("id", name="pk_stat_conversation_status"))
 
 
