@@ -162,11 +162,13 @@ def simulate(rate, count, url, seed_value):
 @click.command("stats-recompute")
 @with_appcontext
 def stats_recompute():
-    """Recompute business-hour durations and SLA deadlines with the current calendar."""
-    from .services import cycles, rollup
+    """Recompute business-hour durations and SLA deadlines with the current calendar, and rebuild
+    the dashboard's rollups from the tables."""
+    from .services import count_rollup, cycles, rollup
 
     count = cycles.recompute_durations()
     rollup.refresh()
+    count_rollup.rebuild()
     click.echo(f"{count} conversation cycles recomputed.")
 
 

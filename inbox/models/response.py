@@ -22,6 +22,20 @@ class ConversationCycle(db.Model):
             "resolver_id", "resolution_seconds", "resolution_business_seconds", "channel_id", "conversation_id"]),
         db.Index("ix_cycle_conversation", "conversation_id", "seq"),
         db.Index("ix_cycle_sla_open", "sla_due_at"),
+        # Durations in order (issue #5): each exact percentile reads its values already sorted.
+        *[db.Index(name, *columns, postgresql_include=include) for name, columns, include in (
+            ("ix_cycle_first_response_wall", ["first_response_seconds"], ["first_inbound_at", "channel_id"]),
+            ("ix_cycle_first_response_business", ["first_response_business_seconds"],
+             ["first_inbound_at", "channel_id"]),
+            ("ix_cycle_responder_wall", ["first_responder_id", "first_response_seconds"],
+             ["first_inbound_at", "channel_id"]),
+            ("ix_cycle_resolution_wall", ["resolution_seconds"], ["resolved_at", "channel_id"]),
+            ("ix_cycle_resolution_business", ["resolution_business_seconds"], ["resolved_at", "channel_id"]))],
+        # Cycles neither answered nor resolved, counted live by the dashboard (services.count_rollup).
+        db.Index("ix_cycle_unsettled", "first_inbound_at", postgresql_include=[
+            "channel_id", "first_responder_id", "urgency", "sla_due_at"],
+            postgresql_where=db.text("first_response_at IS NULL AND resolved_at IS NULL"),
+            sqlite_where=db.text("first_response_at IS NULL AND resolved_at IS NULL")),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -71,8 +85,16 @@ class ConversationCycle(db.Model):
 class ReplyEvent(db.Model):
     """A public reply by a person, with how long the citizen had been waiting for it."""
 
-    __table_args__ = (db.Index("ix_reply_event_replied", "replied_at", "channel_id", postgresql_include=[
-        "user_id", "is_first", "wait_seconds", "wait_business_seconds", "conversation_id"]),)
+    __table_args__ = (
+        db.Index("ix_reply_event_replied", "replied_at", "channel_id", postgresql_include=[
+            "user_id", "is_first", "wait_seconds", "wait_business_seconds", "conversation_id"]),
+        # Reply times (later replies only) in order, for the exact percentiles (issue #5).
+        db.Index("ix_reply_event_wait", "wait_seconds", postgresql_include=["replied_at", "channel_id"],
+                 postgresql_where=db.text("NOT is_first"), sqlite_where=db.text("NOT is_first")),
+        db.Index("ix_reply_event_wait_business", "wait_business_seconds",
+                 postgresql_include=["replied_at", "channel_id"],
+                 postgresql_where=db.text("NOT is_first"), sqlite_where=db.text("NOT is_first")),
+    )
 
     id = db.Column(db.Integer, primary_key=True)
     conversation_id = db.Column(db.ForeignKey("conversation.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -114,3 +136,47 @@ class MessageHourStat(db.Model):
 # Which hours changed since the rollup's last refresh: new messages and new classifications.
 db.Index("ix_message_received", Message.received_at)
 db.Index("ix_message_classified", Message.classified_at)
+
+
+class CycleFirstStat(db.Model):
+    """First-response cohorts per UTC day of the first inbound message, channel, responder (0:
+    none), urgency and settled outcome; kept by PostgreSQL triggers (services.count_rollup)."""
+
+    __tablename__ = "stat_cycle_first"
+    day = db.Column(db.DateTime(timezone=True), primary_key=True)
+    channel_id = db.Column(db.Integer, primary_key=True)
+    responder_id = db.Column(db.Integer, primary_key=True)
+    urgency = db.Column(db.String(10), primary_key=True)
+    state = db.Column(db.String(10), primary_key=True)
+    count = db.Column(db.Integer, nullable=False)
+
+
+class CycleResolvedStat(db.Model):
+    """Resolutions per UTC day, channel and resolver (0: none); kept by PostgreSQL triggers."""
+
+    __tablename__ = "stat_cycle_resolved"
+    day = db.Column(db.DateTime(timezone=True), primary_key=True)
+    channel_id = db.Column(db.Integer, primary_key=True)
+    resolver_id = db.Column(db.Integer, primary_key=True)
+    count = db.Column(db.Integer, nullable=False)
+
+
+class ReplyStat(db.Model):
+    """Public replies per UTC day, channel and user (0: none); kept by PostgreSQL triggers."""
+
+    __tablename__ = "stat_reply"
+    day = db.Column(db.DateTime(timezone=True), primary_key=True)
+    channel_id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, primary_key=True)
+    count = db.Column(db.Integer, nullable=False)
+
+
+class ConversationStatusStat(db.Model):
+    """+1/-1 per conversation entering/leaving a status, appended by a PostgreSQL trigger and
+    summed back by the sweep (services.count_rollup.compact)."""
+
+    __tablename__ = "stat_conversation_status"
+    id = db.Column(db.BigInteger().with_variant(db.Integer(), "sqlite"), primary_key=True)
+    channel_id = db.Column(db.Integer, nullable=False)
+    status = db.Column(db.String(10), nullable=False)
+    delta = db.Column(db.Integer, nullable=False)

@@ -1,5 +1,6 @@
 """Every figure of the supervisor dashboard, exactly as defined in docs/metrics.md."""
 from concurrent.futures import ThreadPoolExecutor
+from threading import Lock
 from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
@@ -12,8 +13,8 @@ from ..models import (
     ModerationAction, ReplyEvent, User,
 )
 from ..models.base import utcnow
-from . import rollup, settings
-from .stats_filters import StatsFilters, grouped_distributions
+from . import count_rollup, rollup, settings
+from .stats_filters import StatsFilters, distribution_tasks, grouped_distributions, merge_distributions
 
 AGE_BUCKETS = (("0-1h", 0, 1), ("1-4h", 1, 4), ("4-8h", 4, 8), ("8-24h", 8, 24), (">24h", 24, None))
 SLA_STATES = ("met", "breached", "running", "cancelled")
@@ -49,8 +50,13 @@ def message_scope(filters: StatsFilters) -> list:
             *filters.scope(Message.channel_id, Message.conversation_id)]
 
 
-def _timing_queries(filters: StatsFilters) -> dict:
-    """The response, reply and resolution time queries, overall and per agent, as independent tasks."""
+def _timing_queries(filters: StatsFilters, now: datetime) -> dict:
+    """The response, reply and resolution time queries, overall and per agent: (tasks, merge).
+
+    On PostgreSQL every percentile and every count query is a task of its own, run concurrently
+    (stats_filters.distribution_tasks); `merge(results)` regroups them per table. SQLite reads the
+    durations once per table and computes the same formulas in Python.
+    """
     scope_replies = [ReplyEvent.replied_at >= filters.start, ReplyEvent.replied_at < filters.end,
                      *filters.scope(ReplyEvent.channel_id, ReplyEvent.conversation_id)]
     later = ReplyEvent.is_first.is_(False)
@@ -69,13 +75,38 @@ def _timing_queries(filters: StatsFilters) -> dict:
     resolution = dict(columns={"wall": Cycle.resolution_seconds, "business": Cycle.resolution_business_seconds},
                       where=resolved, group=Cycle.resolver_id, counts={"resolved": Cycle.resolved_at.is_not(None)},
                       per_group=("resolved",))
-    return {f"{name}:{part}": (lambda spec=spec, part=part: grouped_distributions(**spec, parts=(part,)))
-            for name, spec in (("first", first), ("reply", reply), ("resolution", resolution))
-            for part in ("all", "groups")}
+    specs = {"first": first, "reply": reply, "resolution": resolution}
+    if db.engine.dialect.name == "postgresql":
+        # The bare column and its condition, so that the partial index on later replies serves it.
+        reply["columns"] = {"wall": (ReplyEvent.wait_seconds, ~ReplyEvent.is_first),
+                            "business": (ReplyEvent.wait_business_seconds, ~ReplyEvent.is_first)}
+        # The SLA states per urgency come from the same pass as the first-response counts.
+        first["extra_set"] = {"sla": (urgency_expression(),
+                                      case((Cycle.sla_due_at.is_(None), None), else_=sla_state_expression(now)))}
+        planned = {name: distribution_tasks(**spec) for name, spec in specs.items()}
+        tasks = {(name, *key): task for name, plan in planned.items() for key, task in plan["tasks"].items()}
+        if not filters.label and count_rollup.ENABLED:
+            # Counts from the trigger-maintained hourly rollups (services/count_rollup.py).
+            span = (filters.start, filters.end, filters.channel)
+            tasks[("first", "counts")] = lambda: count_rollup.first_counts(*span, now)
+            tasks[("resolution", "counts")] = lambda: count_rollup.resolved_counts(*span)
+            tasks[("reply", "counts")] = lambda: count_rollup.reply_counts(*span)
+
+        def merge(results: dict) -> dict:
+            merged = {key: value for key, value in results.items() if not isinstance(key, tuple)}
+            for name, plan in planned.items():
+                merged[name] = merge_distributions(plan, {key[1:]: value for key, value in results.items()
+                                                          if isinstance(key, tuple) and key[0] == name})
+            merged["sla"] = merged["first"]["sets"]["sla"]
+            return merged
+
+        return tasks, merge
+    tasks = {name: (lambda spec=spec: grouped_distributions(**spec)) for name, spec in specs.items()}
+    return {**tasks, "sla": lambda: _sla(filters, now)}, dict
 
 
 def _timings(results: dict) -> dict:
-    first, reply, resolution = (results[f"{n}:all"]["all"] for n in ("first", "reply", "resolution"))
+    first, reply, resolution = (results[n]["all"] for n in ("first", "reply", "resolution"))
     return {
         "first_response": {"wall": first["wall"], "business": first["business"], "unanswered": first["unanswered"]},
         "reply_time": {"wall": reply["wall"], "business": reply["business"]},
@@ -83,13 +114,12 @@ def _timings(results: dict) -> dict:
     }
 
 
-def _sla(filters: StatsFilters, now: datetime) -> dict:
-    state, urgency = sla_state_expression(now), urgency_expression()
-    rows = db.session.execute(select(urgency, state, func.count()).where(
-        *cycle_scope(filters), Cycle.sla_due_at.is_not(None)).group_by(urgency, state)).all()
+def _sla_figures(rows) -> dict:
+    """The SLA table from (urgency, state, count) rows."""
     result = {u: {s: 0 for s in SLA_STATES} for u in URGENCIES}
     for urgency_value, state_value, count in rows:
-        result[urgency_value][state_value] = count
+        if state_value is not None:
+            result[urgency_value][state_value] += count
     total = {s: sum(result[u][s] for u in URGENCIES) for s in SLA_STATES}
     for figures in (*result.values(), total):
         decided = figures["met"] + figures["breached"]
@@ -97,6 +127,12 @@ def _sla(filters: StatsFilters, now: datetime) -> dict:
     result["all"] = total
     result["targets"] = settings.sla_targets()
     return result
+
+
+def _sla(filters: StatsFilters, now: datetime) -> list:
+    state, urgency = sla_state_expression(now), urgency_expression()
+    return db.session.execute(select(urgency, state, func.count()).where(
+        *cycle_scope(filters), Cycle.sla_due_at.is_not(None)).group_by(urgency, state)).all()
 
 
 def _local_hours(filters: StatsFilters):
@@ -119,17 +155,24 @@ def _local_hours(filters: StatsFilters):
 
 
 def _volume_postgresql(filters: StatsFilters, zone):
-    """The four groupings the dashboard shows, computed by PostgreSQL over the rollup in one query."""
+    """Inbound messages per local day and channel, and per local weekday and hour, in one query.
+
+    The rollup (plus the live messages, see rollup.sources) is first summed per instant and
+    channel, with one column per sentiment and urgency; only those rows (one per UTC hour and
+    channel) are converted to local time and regrouped (GROUPING SETS). Rows:
+    (day, None, None, channel, total, *per sentiment, *per urgency) and
+    (None, weekday, hour, None, total, ...).
+    """
     source = rollup.sources(filters.start, filters.end, filters.channel)
-    local = func.timezone(zone.key, source.c.ts)
-    day = func.date(local).label("day")
-    weekday = (func.extract("isodow", local) - 1).label("weekday")
-    hour = func.extract("hour", local).label("hour")
-    rows = db.session.execute(select(day, weekday, hour, source.c.channel_id, source.c.sentiment, source.c.urgency,
-                                     func.sum(source.c.n)).group_by(func.grouping_sets(
-        tuple_(day, source.c.channel_id), tuple_(day, source.c.sentiment), tuple_(day, source.c.urgency),
-        tuple_(weekday, hour)))).all()
-    return rows
+    sums = [func.sum(source.c.n).label("total")] + \
+        [func.sum(source.c.n).filter(source.c.sentiment == s).label(f"s_{s}") for s in SENTIMENTS] + \
+        [func.sum(source.c.n).filter(source.c.urgency == u).label(f"u_{u}") for u in URGENCIES]
+    hourly = select(source.c.ts, source.c.channel_id, *sums).group_by(source.c.ts, source.c.channel_id).cte("hourly")
+    local = func.timezone(zone.key, hourly.c.ts)
+    day, weekday, hour = func.date(local), func.extract("isodow", local) - 1, func.extract("hour", local)
+    totals = [func.sum(column) for column in list(hourly.c)[2:]]
+    return db.session.execute(select(day, weekday, hour, hourly.c.channel_id, *totals).group_by(func.grouping_sets(
+        tuple_(day, hourly.c.channel_id), tuple_(weekday, hour)))).all()
 
 
 def _volume(filters: StatsFilters) -> dict:
@@ -144,21 +187,25 @@ def _volume(filters: StatsFilters) -> dict:
     heatmap = [[0] * 24 for _ in range(7)]
     by_channel: dict = {}
     if db.engine.dialect.name == "postgresql" and not filters.label:
-        for day, weekday, hour, channel_id, sentiment, urgency, count in _volume_postgresql(filters, zone):
+        for day, weekday, hour, channel_id, count, *parts in _volume_postgresql(filters, zone):
             count = int(count)
-            if weekday is not None:
+            if day is None:
                 heatmap[int(weekday)][int(hour)] += count
                 continue
             day = day.isoformat()
-            if channel_id is not None:
-                by_day[day] = by_day.get(day, 0) + count
-                by_day_channel.setdefault(channel_id, {d: 0 for d in days})
-                by_day_channel[channel_id][day] = by_day_channel[channel_id].get(day, 0) + count
-                by_channel[channel_id] = by_channel.get(channel_id, 0) + count
-            elif sentiment is not None:
-                sentiment_by_day[sentiment if sentiment in SENTIMENTS else "unclassified"][day] += count
-            else:
-                urgency_by_day[urgency if urgency in URGENCIES else "unclassified"][day] += count
+            by_day[day] = by_day.get(day, 0) + count
+            by_day_channel.setdefault(channel_id, {d: 0 for d in days})
+            by_day_channel[channel_id][day] = by_day_channel[channel_id].get(day, 0) + count
+            by_channel[channel_id] = by_channel.get(channel_id, 0) + count
+            sentiments = [int(n or 0) for n in parts[:len(SENTIMENTS)]]
+            urgencies = [int(n or 0) for n in parts[len(SENTIMENTS):]]
+            for sentiment, n in zip(SENTIMENTS, sentiments):
+                sentiment_by_day[sentiment][day] += n
+            for urgency, n in zip(URGENCIES, urgencies):
+                urgency_by_day[urgency][day] += n
+            # Anything else (pending, failed, an unknown value) is "unclassified".
+            sentiment_by_day["unclassified"][day] += count - sum(sentiments)
+            urgency_by_day["unclassified"][day] += count - sum(urgencies)
         rows = []
     else:
         rows = _local_hours(filters)
@@ -189,8 +236,11 @@ def _backlog(filters: StatsFilters, now: datetime) -> dict:
     row = db.session.execute(select(func.count(), *buckets).where(*waiting)).one()
     oldest = db.session.execute(select(Conversation.id, Conversation.waiting_since).where(*waiting)
                                 .order_by(Conversation.waiting_since, Conversation.id).limit(1)).first()
-    statuses = dict(db.session.execute(select(Conversation.status, func.count()).where(
-        *filters.scope(Conversation.channel_id, Conversation.id)).group_by(Conversation.status)).all())
+    if db.engine.dialect.name == "postgresql" and not filters.label and count_rollup.ENABLED:
+        statuses = count_rollup.status_counts(filters.channel)
+    else:
+        statuses = dict(db.session.execute(select(Conversation.status, func.count()).where(
+            *filters.scope(Conversation.channel_id, Conversation.id)).group_by(Conversation.status)).all())
     return {
         "open": statuses.get("open", 0),
         "by_status": {s: statuses.get(s, 0) for s in ("open", "pending", "resolved", "snoozed")},
@@ -204,7 +254,7 @@ def _backlog(filters: StatsFilters, now: datetime) -> dict:
 
 def _agents(results: dict) -> list:
     """The per-agent table from the per-user parts of the timing queries."""
-    first, replies, resolved = (results[f"{n}:groups"]["groups"] for n in ("first", "reply", "resolution"))
+    first, replies, resolved = (results[n]["groups"] for n in ("first", "reply", "resolution"))
     ids = {i for i in (*first, *replies, *resolved) if i is not None}
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     table = []
@@ -232,33 +282,47 @@ def _moderation(filters: StatsFilters) -> dict:
 
 
 def _run(tasks: dict) -> dict:
-    """Run independent queries; on PostgreSQL concurrently, each in its own session and connection."""
+    """Run independent queries; on PostgreSQL concurrently, on PARALLEL_QUERIES connections.
+
+    Each connection (one thread, one session) takes the next task until none is left, so a
+    dashboard opens at most PARALLEL_QUERIES sessions whatever the number of queries.
+    """
     if db.engine.dialect.name != "postgresql":
         return {name: task() for name, task in tasks.items()}
     app = current_app._get_current_object()
+    # The percentile queries first: they are the longest, the short ones fill in behind them.
+    queue = sorted(tasks.items(), key=lambda item: not (isinstance(item[0], tuple) and item[0][1] in ("all", "groups")))
+    lock = Lock()
+    results: dict = {}
 
-    def run(task):
+    def worker():
         with app.app_context():
             try:
-                # The percentiles sort every duration of the range: keep the sorts in memory.
+                # percentile_cont keeps every value of the range (already sorted) in memory.
                 db.session.execute(text("SET LOCAL work_mem = '64MB'"))
-                return task()
+                while True:
+                    with lock:
+                        if not queue:
+                            return
+                        name, task = queue.pop(0)
+                    results[name] = task()
             finally:
                 db.session.remove()
 
     with ThreadPoolExecutor(max_workers=PARALLEL_QUERIES) as pool:
-        futures = {name: pool.submit(run, task) for name, task in tasks.items()}
-        return {name: future.result() for name, future in futures.items()}
+        for future in [pool.submit(worker) for _ in range(min(PARALLEL_QUERIES, len(queue)))]:
+            future.result()
+    return results
 
 
 def dashboard(filters: StatsFilters, now: datetime | None = None) -> dict:
     """Every dashboard figure for these filters (the page, the JSON API and the benchmark)."""
     now = now or utcnow()
-    results = _run({
+    timing_tasks, merge = _timing_queries(filters, now)
+    results = merge(_run({
         "volume": lambda: _volume(filters), "backlog": lambda: _backlog(filters, now),
-        "sla": lambda: _sla(filters, now), "moderation": lambda: _moderation(filters),
-        **_timing_queries(filters),
-    })
+        "moderation": lambda: _moderation(filters), **timing_tasks,
+    }))
     volume, backlog = results["volume"], results["backlog"]
     return {
         # The first API's keys, kept for its clients.
@@ -272,7 +336,7 @@ def dashboard(filters: StatsFilters, now: datetime | None = None) -> dict:
                   "timezone": settings.calendar().timezone},
         "generated_at": now.isoformat(),
         **_timings(results),
-        "sla": results["sla"],
+        "sla": _sla_figures(results["sla"]),
         "volume": volume,
         "backlog": backlog,
         "agents": _agents(results),

@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import case, exists, func, literal, select, tuple_
 from sqlalchemy.dialects import postgresql
 
 from ..extensions import db
@@ -100,45 +100,107 @@ def round_seconds(seconds):
     return None if seconds is None else round(float(seconds), 3)
 
 
+def distribution_tasks(columns: dict, where: list, group=None, counts: dict | None = None,
+                       per_group: tuple = (), extra_set: dict | None = None) -> dict:
+    """PostgreSQL: the queries behind grouped_distributions() as independent callables, to run
+    concurrently; merge their results with merge_distributions().
+
+    Each percentile is its own query whose input arrives already sorted from an index on the
+    duration (`ORDER BY` in a subquery, served by the narrow covering indexes of migration
+    i9_stats_speed): the aggregate's sort then only checks the order instead of sorting
+    ~400,000 values. Per group, the input is sorted by (group, duration) from a (group, duration)
+    index. The counts of all groups come from one hashed GROUP BY; the overall counts are their
+    sums. The planner still chooses a range scan and a sort when the period holds few rows.
+    `extra_set` = {name: (expression, ...)}: row counts per distinct key of these expressions,
+    from the same pass as the counts, in result["sets"][name] as (key, ..., count) tuples.
+    """
+    counts = counts or {}
+    tasks = {}
+    for name, column in columns.items():
+        # A column may come with its own condition: (column, condition), e.g. later replies only.
+        column, *only = column if isinstance(column, tuple) else (column,)
+        tasks[("all", name)] = lambda column=column, only=only: _sorted_percentiles(column, [*where, *only])
+        if group is not None and name in per_group:
+            tasks[("groups", name)] = lambda column=column, only=only: _sorted_percentiles(
+                column, [*where, *only], group)
+    conditions = [func.count(case((condition, 1))) for condition in counts.values()]
+    if group is not None and extra_set:
+        # One hashed pass for the per-group counts and the extra grouping (e.g. SLA states).
+        (extra_name, extra_keys), = extra_set.items()
+
+        def count_query():
+            rows = db.session.execute(select(func.grouping(group, *extra_keys), group, *extra_keys, func.count(),
+                                             *conditions).where(*where).group_by(func.grouping_sets(
+                tuple_(group), tuple_(*extra_keys)))).all()
+            width = len(extra_keys)
+            return [(row[1], *row[2 + width:]) for row in rows if row[0] == (1 << width) - 1], \
+                [tuple(row[2:3 + width]) for row in rows if row[0] != (1 << width) - 1]
+        tasks[("counts",)] = count_query
+    elif group is not None:
+        tasks[("counts",)] = lambda: db.session.execute(
+            select(group, func.count(), *conditions).where(*where).group_by(group)).all()
+    else:
+        tasks[("counts",)] = lambda: db.session.execute(
+            select(literal(None), func.count(), *conditions).where(*where)).all()
+    return {"tasks": tasks, "counts": list(counts), "per_group": per_group, "columns": list(columns),
+            "grouped": group is not None, "extra_set": extra_set}
+
+
+def _sorted_percentiles(column, where, group=None):
+    value = column.label("v")
+    inner = select(*([group.label("g")] if group is not None else []), value).where(*where, column.is_not(None))
+    inner = inner.order_by(*([group] if group is not None else []), column).subquery()
+    figures = [func.count(inner.c.v), percentiles_expression(inner.c.v)]
+    if group is None:
+        return [(None, *db.session.execute(select(*figures)).one())]
+    return db.session.execute(select(inner.c.g, *figures).group_by(inner.c.g)).all()
+
+
+def merge_distributions(spec: dict, results: dict) -> dict:
+    """grouped_distributions()'s result from the results of distribution_tasks(spec)'s callables."""
+    def figures(count, values):
+        values = values or [None, None]
+        return {"count": count, "median": round_seconds(values[0]), "p90": round_seconds(values[1])}
+
+    result = {"all": {}, "groups": {}}
+    for name in spec["columns"]:
+        (_, count, values), = results[("all", name)]
+        result["all"][name] = figures(count, values)
+        for group_value, count, values in results.get(("groups", name), []):
+            result["groups"].setdefault(group_value, {})[name] = figures(count, values)
+    count_rows = results[("counts",)]
+    if spec.get("extra_set"):
+        count_rows, result["sets"] = count_rows[0], {next(iter(spec["extra_set"])): count_rows[1]}
+    totals = [0] * len(spec["counts"])
+    for group_value, _, *row in count_rows:
+        totals = [a + b for a, b in zip(totals, row)]
+        if spec["grouped"]:
+            mine = {n: c for n, c in zip(spec["counts"], row) if n in spec["per_group"]}
+            if mine:
+                result["groups"].setdefault(group_value, {}).update(mine)
+    result["all"].update(zip(spec["counts"], totals))
+    if spec["grouped"]:
+        # Groups that only have counts get empty distributions, as on SQLite.
+        for group_value, figures_ in result["groups"].items():
+            for name in spec["columns"]:
+                if name in spec["per_group"]:
+                    figures_.setdefault(name, figures(0, None))
+    return result
+
+
 def grouped_distributions(columns: dict, where: list, group=None, counts: dict | None = None,
                           per_group: tuple = (), parts: tuple = ("all", "groups")) -> dict:
     """Distributions of several columns, overall and per value of `group`.
 
     Returns {"all": figures, "groups": {value: figures}} where figures maps each column name to
     {"count", "median", "p90"} and each name of `counts` (a condition) to the number of rows
-    meeting it; per group, only the columns and counts named in `per_group` are computed on
-    PostgreSQL (each percentile costs a sort), and only the `parts` asked for, so that the two parts
-    can run as separate concurrent queries. PostgreSQL uses percentile_cont; SQLite computes the
-    same formula in Python.
+    meeting it. PostgreSQL uses percentile_cont (see distribution_tasks, run here one after the
+    other); SQLite computes the same formula in Python.
     """
     items, conditions = list(columns.items()), list((counts or {}).items())
     if db.engine.dialect.name == "postgresql":
-        # Two plain aggregates: with GROUPING SETS the planner walks an index in group order,
-        # which is slower than a sequential scan and two in-memory sorts.
-        def aggregate(grouped):
-            chosen = [(n, c) for n, c in items if not grouped or n in per_group]
-            tests = [(n, c) for n, c in conditions if not grouped or n in per_group]
-            columns_sql = [group] if grouped else []
-            for _, column in chosen:
-                columns_sql += [func.count(column), percentiles_expression(column)]
-            columns_sql += [func.count(case((condition, 1))) for _, condition in tests]
-            query = select(*columns_sql).where(*where)
-            rows = db.session.execute(query.group_by(group) if grouped else query).all()
-            return [(row[0] if grouped else None, figures(row[1:] if grouped else row, chosen, tests))
-                    for row in rows]
-
-        def figures(row, chosen, tests):
-            result = {}
-            for i, (name, _) in enumerate(chosen):
-                values = row[2 * i + 1] or [None, None]
-                result[name] = {"count": row[2 * i], "median": round_seconds(values[0]),
-                                "p90": round_seconds(values[1])}
-            for j, (name, _) in enumerate(tests):
-                result[name] = row[2 * len(chosen) + j]
-            return result
-
-        return {"all": aggregate(False)[0][1] if "all" in parts else None,
-                "groups": dict(aggregate(True)) if group is not None and "groups" in parts else {}}
+        spec = distribution_tasks(columns, where, group, counts, per_group)
+        return merge_distributions(spec, {key: task() for key, task in spec["tasks"].items()})
     parts = ([group] if group is not None else []) + [c for _, c in items] + \
         [case((condition, 1), else_=0) for _, condition in conditions]
     collected: dict = {}
