@@ -36,14 +36,13 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
-        # We emit BEGIN ourselves (below): the sqlite3 module's own implicit BEGIN is deferred.
-        dbapi_connection.isolation_level = None
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
     """SQLite: a web request that changes something takes the write lock when its transaction
-    starts (BEGIN IMMEDIATE); everything else begins deferred, as the sqlite3 module would.
+    starts (BEGIN IMMEDIATE); everything else keeps the sqlite3 module's behaviour (reads in
+    autocommit, a deferred BEGIN before the first write).
 
     A deferred transaction that reads, then writes after another process (the worker, another web
     thread) committed, fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT): the busy
@@ -56,5 +55,5 @@ def _sqlite_begin(connection):
         return
     from flask import has_request_context, request
 
-    immediate = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
