@@ -92,7 +92,7 @@ def test_a_lost_race_is_retried_on_the_orm_path(client, factory, monkeypatch):
     def blind_lookup(channel_id, item, raw):  # the lookup ran before the other process committed
         calls.append(item["external_id"])
         statements = ingest._statements()
-        statements["lookup"] = select(*(literal(None).label(f"c{i}") for i in range(7)))
+        statements["lookup"] = select(*(literal(None).label(f"c{i}") for i in range(9)))
         try:
             return original(channel_id, item, raw)
         finally:
@@ -118,9 +118,10 @@ def test_new_conversation_takes_few_statements(client, factory, app):
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "WITH", "DELETE"))]
-    # channel, lookup, settings, then the inserts: one statement on PostgreSQL, one per table on SQLite.
+    # channel, lookup (with the SLA settings), then the inserts: one statement on PostgreSQL,
+    # one per table on SQLite.
     assert len(writes) == (1 if db.engine.dialect.name == "postgresql" else 4), writes
-    assert len(statements) - len(writes) == 3, statements
+    assert len(statements) - len(writes) == 2, statements
 
 
 @pytest.mark.parametrize("body, status", [
@@ -172,3 +173,30 @@ def test_many_posts_leave_one_waiting_wakeup_and_announce_each(client, factory, 
     assert [e["message_id"] for e in seen] == ids and {e["kind"] for e in seen} == {"message.created"}
     counted = redis_client.hget("parvis:metrics:messages_ingested", "")
     assert int(counted) == 5
+
+
+def test_new_conversation_deadline_follows_the_saved_sla_targets(client, factory):
+    from datetime import datetime, timedelta, timezone
+
+    from inbox.services import settings
+
+    settings.save_sla_targets({**settings.DEFAULT_SLA_TARGETS, "normal": {"minutes": 45, "clock": "wall"}})
+    db.session.commit()
+    channel = factory.channel()
+    post_signed(client, channel, factory.payload(external_id="s-1", created_at="2026-11-20T10:00:00Z"))
+    cycle = ConversationCycle.query.one()
+    assert cycle.sla_due_at == datetime(2026, 11, 20, 10, 45, tzinfo=timezone.utc)
+    settings.save_sla_targets({**settings.DEFAULT_SLA_TARGETS, "normal": None})
+    db.session.commit()
+    post_signed(client, channel, factory.payload(external_id="s-2"))
+    assert ConversationCycle.query.filter(ConversationCycle.id != cycle.id).one().sla_due_at is None
+    assert cycle.sla_due_at - cycle.first_inbound_at == timedelta(minutes=45)
+
+
+def test_the_result_of_the_fast_path_still_gives_the_stored_message(app, factory):
+    channel = factory.channel()
+    payload = factory.payload(external_id="orm-1", text="Une question")
+    items, _ = validate_messages(payload, 10)
+    result = ingest.ingest_messages(channel, items, [payload])[0]
+    assert result.created and isinstance(result.message, Message)
+    assert result.message.body == "Une question" and result.message.id == result.as_dict()["id"]

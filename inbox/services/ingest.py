@@ -6,7 +6,6 @@ and the queue only carries wake-ups.
 import json
 import logging
 import time
-from dataclasses import dataclass
 from types import SimpleNamespace
 
 import redis
@@ -16,30 +15,34 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import noload
 
 from ..extensions import db
-from ..models import Author, Channel, Conversation, ConversationCycle, Message
+from ..models import Author, Channel, Conversation, ConversationCycle, Message, Setting
 from ..models.base import utcnow
 from ..models.secrets import EncryptedJSON
 from .. import observability
 from ..redis_conn import get_redis
-from . import events, queue, sla
+from . import events, queue, settings, sla
 from .conversations import note_inbound
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
 class IngestResult:
-    message: Message  # or any object with id, external_id and conversation_id (the fast path)
-    created: bool
+    """One message's outcome: its answer, and the stored Message (loaded on first use when the
+    Core fast path stored it without an ORM object)."""
 
-    def __post_init__(self):
+    def __init__(self, message: Message | None, created: bool, answer: dict | None = None):
+        self.created = created
+        self._message = message
         # Read before the commit expires the message: no reload query per result afterwards.
-        self._answer = {
-            "id": self.message.id,
-            "external_id": self.message.external_id,
-            "conversation_id": self.message.conversation_id,
-            "status": "created" if self.created else "duplicate",
-        }
+        answer = answer or {"id": message.id, "external_id": message.external_id,
+                            "conversation_id": message.conversation_id}
+        self._answer = {**answer, "status": "created" if created else "duplicate"}
+
+    @property
+    def message(self) -> Message:
+        if self._message is None:
+            self._message = db.session.get(Message, self._answer["id"])
+        return self._message
 
     def as_dict(self) -> dict:
         return dict(self._answer)
@@ -230,10 +233,11 @@ def _store_new_thread(channel_id: int, item: dict, raw) -> IngestResult | None:
     found = db.session.execute(_statements()["lookup"], {
         "channel_id": channel_id, "external_id": item["external_id"], "conversation_key": key,
         "author_external_id": author_data["external_id"]}).one()
-    message_id, message_conversation_id, conversation_id, author_id, anonymised, name, handle = found
+    message_id, message_conversation_id, conversation_id, author_id, anonymised, name, handle = found[:7]
+    settings.prime({settings.CALENDAR_KEY: found[7], settings.SLA_KEY: found[8]})
     if message_id is not None:
-        return IngestResult(SimpleNamespace(id=message_id, external_id=item["external_id"],
-                                            conversation_id=message_conversation_id), created=False)
+        return IngestResult(None, created=False, answer={
+            "id": message_id, "external_id": item["external_id"], "conversation_id": message_conversation_id})
     if conversation_id is not None:
         return None
     new_name, new_handle = author_data.get("name") or name, author_data.get("handle") or handle
@@ -263,8 +267,8 @@ def _store_new_thread(channel_id: int, item: dict, raw) -> IngestResult | None:
         message_id, conversation_id = _insert_thread_one_statement(rows)
     else:
         message_id, conversation_id = _insert_thread(rows)
-    return IngestResult(SimpleNamespace(id=message_id, external_id=item["external_id"],
-                                        conversation_id=conversation_id), created=True)
+    return IngestResult(None, created=True, answer={
+        "id": message_id, "external_id": item["external_id"], "conversation_id": conversation_id})
 
 
 # Tables written by the fast path and the columns it sets (the others take their defaults).
@@ -296,6 +300,9 @@ def _statements() -> dict:
             select(Author.anonymised_at.isnot(None)).where(by_author).scalar_subquery(),
             select(Author.name).where(by_author).scalar_subquery(),
             select(Author.handle).where(by_author).scalar_subquery(),
+            # The settings an SLA deadline needs (settings.prime): no query of their own.
+            select(Setting.value).where(Setting.key == settings.CALENDAR_KEY).scalar_subquery(),
+            select(Setting.value).where(Setting.key == settings.SLA_KEY).scalar_subquery(),
         )
         _STATEMENTS["thread_new_author"] = _thread_statement(new_author=True)
         _STATEMENTS["thread"] = _thread_statement(new_author=False)

@@ -34,6 +34,13 @@ def _get(key: str):
     return None if row is None else row.value
 
 
+def prime(values: dict) -> None:
+    """The calendar and SLA targets as read by the caller's own query (ingestion reads them with
+    its lookup: one round trip less); keys with a None value are absent rows."""
+    if g.get("_parvis_setting_rows") is None:
+        g._parvis_setting_rows = {key: value for key, value in values.items() if value is not None}
+
+
 def _put(key: str, value) -> None:
     row = db.session.get(Setting, key)
     if row is None:
