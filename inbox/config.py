@@ -36,9 +36,6 @@ def load_config(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "INGEST_MAX_BATCH": 500,
         "CLASSIFY_BATCH_SIZE": int(os.environ.get("PARVIS_CLASSIFY_BATCH", "64")),
-        # While the queue is short, batches sized to take about this long (latency); a long queue
-        # gets full CLASSIFY_BATCH_SIZE batches (throughput). 0: always full batches.
-        "CLASSIFY_BATCH_SECONDS": float(os.environ.get("PARVIS_CLASSIFY_BATCH_SECONDS", "0.5")),
         "CLAIM_LEASE_SECONDS": int(os.environ.get("PARVIS_CLAIM_LEASE_SECONDS", "120")),
         "SWEEP_PENDING_AFTER_SECONDS": int(os.environ.get("PARVIS_SWEEP_AFTER_SECONDS", "30")),
         # Seconds before each retry of a failed delivery (backoff); the last failure is final.

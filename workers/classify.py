@@ -14,7 +14,6 @@ from inbox.models.base import utcnow
 from inbox.services import events, queue
 from inbox.services.conversations import refresh_classification
 
-from . import batching
 from .app import app_context
 
 log = logging.getLogger(__name__)
@@ -139,15 +138,10 @@ def classify_pending() -> int:
     """Job: classify pending messages until none is left. Returns the number classified."""
     with app_context():
         queue.get_queue(queue.QUEUE_CLASSIFY).connection.delete(queue.CLASSIFY_WAKEUP_KEY)
-        large = current_app.config["CLASSIFY_BATCH_SIZE"]
-        sizer = batching.sizer_for(large, current_app.config.get("CLASSIFY_BATCH_SECONDS", 0.5))
+        size = current_app.config["CLASSIFY_BATCH_SIZE"]
         total = 0
         while True:
-            # Small batches while the queue is short (latency), full ones when it is long (workers/batching.py).
-            size = sizer.next_size(batching.pending_count(large * sizer.backlog_batches + 1))
-            with batching.Timer() as timer:
-                done = classify_batch(size)
-            sizer.observe(done, timer.seconds)
+            done = classify_batch(size)
             release_memory()
             total += done
             if done < size:
