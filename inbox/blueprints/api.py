@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..extensions import db
-from ..models import Channel, Conversation
+from ..models import Conversation
 from ..security import api_error, token_required
 from ..services import conversations, replies
 from ..services.dashboard import dashboard
