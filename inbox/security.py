@@ -1,4 +1,5 @@
 """Who may do what: session login for people, personal tokens for the JSON API."""
+from datetime import timedelta
 from functools import wraps
 
 from flask import abort, g, jsonify, request
@@ -7,6 +8,9 @@ from flask_login import current_user, login_required
 from .extensions import db, login_manager
 from .models import ApiToken, User
 from .models.base import utcnow
+
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)  # how often an API token's last_used_at is written
 
 
 @login_manager.user_loader
@@ -53,8 +57,12 @@ def token_required(*roles: str, scope: str = "read"):
                 return api_error(403, "This token's user does not have the required role.")
             if not token.has_scope(scope):
                 return api_error(403, f"This token lacks the {scope!r} scope.")
-            token.last_used_at = utcnow()
-            db.session.commit()
+            now = utcnow()
+            # At most one write per token per minute: a busy integration would otherwise turn
+            # every read into a write (and serialise its calls on the token's row).
+            if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+                token.last_used_at = now
+                db.session.commit()
             g.api_user = token.user
             return view(*args, **kwargs)
 

@@ -69,3 +69,37 @@ def test_stats_need_a_supervisor_token_and_count(client, factory):
     ranged = client.get("/api/v1/stats?from=2000-01-01T00:00:00&to=2000-02-01T00:00:00",
                         headers=_auth(supervisor_raw)).get_json()
     assert ranged["messages_received"] == 0
+
+
+def test_token_last_use_is_written_at_most_once_a_minute(client, factory):
+    """Every call is authenticated, but last_used_at is only written when a minute has passed."""
+    from datetime import timedelta
+
+    from sqlalchemy import event
+
+    user = factory.user()
+    raw = factory.token(user)
+    assert client.get("/api/v1/conversations", headers=_auth(raw)).status_code == 200
+    token = ApiToken.query.one()
+    first_use = token.last_used_at
+    assert first_use is not None
+    updates = []
+    listener = lambda *args: updates.append(args[2]) if args[2].lstrip().upper().startswith("UPDATE") else None  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        for _ in range(3):
+            assert client.get("/api/v1/conversations", headers=_auth(raw)).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert updates == []
+    db.session.refresh(token)
+    assert token.last_used_at == first_use
+    token.last_used_at = utcnow() - timedelta(minutes=2)
+    db.session.commit()
+    assert client.get("/api/v1/conversations", headers=_auth(raw)).status_code == 200
+    db.session.refresh(token)
+    assert token.last_used_at > first_use
+    # A revoked token is refused at once, whatever its last use.
+    token.revoked_at = utcnow()
+    db.session.commit()
+    assert client.get("/api/v1/conversations", headers=_auth(raw)).status_code == 401

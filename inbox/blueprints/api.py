@@ -9,12 +9,12 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..extensions import db
-from ..models import Channel, Conversation
+from ..models import Conversation
 from ..security import api_error, token_required
 from ..services import conversations, replies
 from ..services.dashboard import dashboard
 from ..services.conversations import ConversationError
-from ..services.ingest import ingest_messages
+from ..services.ingest import ingest_channel, ingest_messages
 from ..services.listing import CursorError, InboxFilters, conversation_query, fetch_page
 from ..services.stats_filters import StatsFilters
 from ..services.validation import STATUS_INPUT, validate_messages
@@ -55,8 +55,8 @@ def _reject_duplicate_keys(pairs):
 @bp.post("/channels/<int:channel_id>/messages")
 def ingest(channel_id: int):
     """Receive one message or a list of up to 500, signed with the channel's secret."""
-    channel = db.session.get(Channel, channel_id)
-    if channel is None or not channel.enabled:
+    channel = ingest_channel(channel_id)
+    if channel is None:
         return api_error(404, "Unknown or disabled channel.")
     body = request.get_data(cache=True)
     secret = channel.signing_secret

@@ -3,36 +3,80 @@
 Everything is committed before any wake-up is enqueued: the database is the source of truth
 and the queue only carries wake-ups.
 """
+import json
+import logging
 import time
-from dataclasses import dataclass
+from types import SimpleNamespace
 
+import redis
+from flask import current_app
+from sqlalchemy import Text, bindparam, insert, select, true, type_coerce, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import noload
 
 from ..extensions import db
-from ..models import Author, Channel, Conversation, Message
+from ..models import Author, Channel, Conversation, ConversationCycle, Message, Setting
 from ..models.base import utcnow
+from ..models.secrets import EncryptedJSON
 from .. import observability
-from . import events, queue
+from ..redis_conn import get_redis
+from . import events, queue, settings, sla
 from .conversations import note_inbound
 
+log = logging.getLogger(__name__)
 
-@dataclass
+
 class IngestResult:
-    message: Message
-    created: bool
+    """One message's outcome: its answer, and the stored Message (loaded on first use when the
+    Core fast path stored it without an ORM object)."""
 
-    def __post_init__(self):
+    def __init__(self, message: Message | None, created: bool, answer: dict | None = None):
+        self.created = created
+        self._message = message
         # Read before the commit expires the message: no reload query per result afterwards.
-        self._answer = {
-            "id": self.message.id,
-            "external_id": self.message.external_id,
-            "conversation_id": self.message.conversation_id,
-            "status": "created" if self.created else "duplicate",
-        }
+        answer = answer or {"id": message.id, "external_id": message.external_id,
+                            "conversation_id": message.conversation_id}
+        self._answer = {**answer, "status": "created" if created else "duplicate"}
+
+    @property
+    def message(self) -> Message:
+        if self._message is None:
+            self._message = db.session.get(Message, self._answer["id"])
+        return self._message
 
     def as_dict(self) -> dict:
         return dict(self._answer)
+
+
+_SECRETS_TYPE = EncryptedJSON()
+_decrypted: dict[tuple[str, str], str | None] = {}
+
+
+def ingest_channel(channel_id: int):
+    """The enabled channel's id and signing secret, or None: one small query, no ORM object.
+
+    The secret is read from the database on every call (a rotated secret or a disabled channel
+    takes effect at once); only its decryption is remembered, keyed by the ciphertext.
+    """
+    row = db.session.execute(_channel_statement(), {"channel_id": channel_id}).first()
+    if row is None or not row.enabled:
+        return None
+    cache_key = (current_app.config["SECRET_KEY"], row.secrets)
+    secret = _decrypted.get(cache_key)
+    if secret is None:
+        secret = (_SECRETS_TYPE.process_result_value(row.secrets, None) or {}).get("signing_secret")
+        if len(_decrypted) > 1000:
+            _decrypted.clear()
+        _decrypted[cache_key] = secret
+    return SimpleNamespace(id=channel_id, signing_secret=secret)
+
+
+def _channel_statement():
+    if "channel" not in _STATEMENTS:
+        # The ciphertext as stored (type_coerce: not decrypted by the column type).
+        _STATEMENTS["channel"] = select(Channel.enabled, type_coerce(Channel.secrets, Text).label("secrets")).where(
+            Channel.id == bindparam("channel_id"))
+    return _STATEMENTS["channel"]
 
 
 def conversation_key(item: dict) -> str:
@@ -73,8 +117,10 @@ def _conversation(channel: Channel, item: dict, author: Author) -> Conversation:
     return conversation
 
 
-def _store_one(channel: Channel, item: dict, raw: dict | None) -> IngestResult:
-    existing = Message.query.filter_by(channel_id=channel.id, external_id=item["external_id"]).first()
+def _store_one(channel: Channel, item: dict, raw: dict | None, checked: bool = False) -> IngestResult:
+    """Store one message with the ORM; `checked`: the caller has just seen it is not a duplicate."""
+    existing = None if checked else Message.query.filter_by(
+        channel_id=channel.id, external_id=item["external_id"]).first()
     if existing is not None:
         return IngestResult(existing, created=False)
     author = _author(channel, item["author"])
@@ -113,12 +159,35 @@ def ingest_messages(channel: Channel, items: list[dict], raws: list | None = Non
             time.sleep(0.02 * 2**attempt)
     created = [r for r in results if r.created]
     if created:
-        observability.count("messages_ingested", len(created))
-        queue.wake_classifier()
+        _announce(created)
+    return results
+
+
+def _announce(created: list[IngestResult]) -> None:
+    """After the commit: count, wake the classifier and tell open pages, in one Redis round trip.
+
+    Best effort, like observability.count(), queue.wake_classifier() and events.publish() that it
+    stands for: the messages are committed, and the sweeper wakes the classifier for pending
+    messages if Redis is unreachable now. The wake-up flag (SET NX with an expiry) keeps at most
+    one wake-up job waiting: the job claims whatever is pending when it runs.
+    """
+    try:
+        client = get_redis()
+        pipe = client.pipeline(transaction=False)
+        observability.count("messages_ingested", len(created), client=pipe)
+        pipe.set(queue.CLASSIFY_WAKEUP_KEY, "1", nx=True, ex=queue.CLASSIFY_WAKEUP_TTL)
+        channel = events.events_channel(client)
         for result in created:
             answer = result.as_dict()
-            events.publish("message.created", message_id=answer["id"], conversation_id=answer["conversation_id"])
-    return results
+            # The same frame as events.publish("message.created", ...).
+            pipe.publish(channel, json.dumps({"kind": "message.created", "message_id": answer["id"],
+                                              "conversation_id": answer["conversation_id"]}))
+        replies = pipe.execute()
+    except redis.RedisError as exc:
+        log.warning("ingestion announcements not sent (the sweeper will wake the classifier): %s", exc)
+        return
+    if replies[1]:
+        queue.enqueue_classify()
 
 
 SQLITE_LOCK_RETRIES = 6
@@ -135,7 +204,10 @@ def _store_single(channel: Channel, item: dict, raw) -> IngestResult:
     """
     for attempt in (1, 2):
         try:
-            result = _store_one(channel, item, raw)
+            result = _store_new_thread(channel.id, item, raw) if attempt == 1 else None
+            if result is None:
+                # An existing conversation (first attempt: not a duplicate), or a lost race.
+                result = _store_one(channel, item, raw, checked=attempt == 1)
             db.session.commit()
             return result
         except IntegrityError:
@@ -143,6 +215,164 @@ def _store_single(channel: Channel, item: dict, raw) -> IngestResult:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def _store_new_thread(channel_id: int, item: dict, raw) -> IngestResult | None:
+    """The common case in a few Core statements, no ORM objects: a duplicate, or a message that
+    starts a new conversation. Returns None when the conversation exists (the ORM path then
+    applies the reopening, cycle and SLA rules to it).
+
+    The same rows as _store_one() + note_inbound() + cycles.on_inbound() for a new conversation:
+    one conversation (open, waiting since the message), its first cycle with the SLA deadline of
+    an unclassified ("normal") message, the message pending classification. A concurrent
+    delivery makes a unique constraint fire: the caller rolls back and takes the ORM path,
+    which then finds the winner.
+    """
+    key = conversation_key(item)
+    author_data = item["author"]
+    found = db.session.execute(_statements()["lookup"], {
+        "channel_id": channel_id, "external_id": item["external_id"], "conversation_key": key,
+        "author_external_id": author_data["external_id"]}).one()
+    message_id, message_conversation_id, conversation_id, author_id, anonymised, name, handle = found[:7]
+    settings.prime({settings.CALENDAR_KEY: found[7], settings.SLA_KEY: found[8]})
+    if message_id is not None:
+        return IngestResult(None, created=False, answer={
+            "id": message_id, "external_id": item["external_id"], "conversation_id": message_conversation_id})
+    if conversation_id is not None:
+        return None
+    new_name, new_handle = author_data.get("name") or name, author_data.get("handle") or handle
+    if author_id is not None and not anonymised and (new_name, new_handle) != (name, handle):
+        db.session.execute(update(Author).where(Author.id == author_id).values(name=new_name, handle=new_handle))
+    created_at, post = item["created_at"], item.get("post") or {}
+    due = sla.deadline(created_at, "normal")
+    rows = {
+        "author": None if author_id is not None else dict(
+            channel_id=channel_id, external_id=author_data["external_id"], name=author_data.get("name"),
+            handle=author_data.get("handle")),
+        "conversation": dict(
+            channel_id=channel_id, external_id=key, kind=item["kind"], author_id=author_id,
+            post_external_id=post.get("external_id"), post_text=post.get("text"), post_url=post.get("url"),
+            status="open", opened_at=created_at, waiting_since=created_at, last_message_at=created_at,
+            last_excerpt=item["text"][:280], message_count=1),
+        "message": dict(
+            channel_id=channel_id, external_id=item["external_id"], author_id=author_id,
+            parent_external_id=item.get("parent_external_id"), direction="in", body=item["text"],
+            permalink=item.get("permalink"), created_at=created_at, received_at=utcnow(), raw=raw,
+            classify_status="pending"),
+        "cycle": dict(
+            channel_id=channel_id, seq=1, opened_at=created_at, first_inbound_at=created_at,
+            sla_due_at=due[0] if due else None, sla_warn_at=due[1] if due else None),
+    }
+    if db.engine.dialect.name == "postgresql":
+        message_id, conversation_id = _insert_thread_one_statement(rows)
+    else:
+        message_id, conversation_id = _insert_thread(rows)
+    return IngestResult(None, created=True, answer={
+        "id": message_id, "external_id": item["external_id"], "conversation_id": conversation_id})
+
+
+# Tables written by the fast path and the columns it sets (the others take their defaults).
+_THREAD_TABLES = {"author": Author, "conversation": Conversation, "message": Message, "cycle": ConversationCycle}
+_THREAD_COLUMNS = {
+    "author": ("channel_id", "external_id", "name", "handle"),
+    "conversation": ("channel_id", "external_id", "kind", "author_id", "post_external_id", "post_text", "post_url",
+                     "status", "opened_at", "waiting_since", "last_message_at", "last_excerpt", "message_count"),
+    "message": ("channel_id", "external_id", "author_id", "parent_external_id", "direction", "body", "permalink",
+                "created_at", "received_at", "raw", "classify_status"),
+    "cycle": ("channel_id", "seq", "opened_at", "first_inbound_at", "sla_due_at", "sla_warn_at"),
+}
+_STATEMENTS: dict = {}
+
+
+def _statements() -> dict:
+    """The fast path's statements, built once with bound parameters (SQLAlchemy then compiles
+    each once per process: building and compiling them per message cost more than running them)."""
+    if "lookup" not in _STATEMENTS:
+        channel_id, external_id = bindparam("channel_id"), bindparam("external_id")
+        dup = (Message.channel_id == channel_id) & (Message.external_id == external_id)
+        by_author = (Author.channel_id == channel_id) & (Author.external_id == bindparam("author_external_id"))
+        _STATEMENTS["lookup"] = select(
+            select(Message.id).where(dup).scalar_subquery(),
+            select(Message.conversation_id).where(dup).scalar_subquery(),
+            select(Conversation.id).where(Conversation.channel_id == channel_id,
+                                          Conversation.external_id == bindparam("conversation_key")).scalar_subquery(),
+            select(Author.id).where(by_author).scalar_subquery(),
+            select(Author.anonymised_at.isnot(None)).where(by_author).scalar_subquery(),
+            select(Author.name).where(by_author).scalar_subquery(),
+            select(Author.handle).where(by_author).scalar_subquery(),
+            # The settings an SLA deadline needs (settings.prime): no query of their own.
+            select(Setting.value).where(Setting.key == settings.CALENDAR_KEY).scalar_subquery(),
+            select(Setting.value).where(Setting.key == settings.SLA_KEY).scalar_subquery(),
+        )
+        _STATEMENTS["thread_new_author"] = _thread_statement(new_author=True)
+        _STATEMENTS["thread"] = _thread_statement(new_author=False)
+    return _STATEMENTS
+
+
+def _with_defaults(name: str, values: dict) -> dict:
+    """The parameters of one table's INSERT: the given columns, then the Python-side defaults."""
+    params = {f"{name}_{column}": values[column] for column in _THREAD_COLUMNS[name] if column in values}
+    for column in _THREAD_TABLES[name].__table__.columns:
+        if column.name in _THREAD_COLUMNS[name] or column.default is None:
+            continue
+        default = column.default.arg(None) if column.default.is_callable else column.default.arg
+        params[f"{name}_{column.name}"] = default
+    return params
+
+
+def _insert_select(name: str, refs: dict):
+    """INSERT INTO <table> (...) SELECT <typed parameters>, <columns of earlier CTEs>."""
+    table = _THREAD_TABLES[name].__table__
+    names = [c for c in _THREAD_COLUMNS[name] if c not in refs]
+    names += [c.name for c in table.columns if c.default is not None and c.name not in _THREAD_COLUMNS[name]]
+    params = [bindparam(f"{name}_{column}", type_=table.c[column].type) for column in names]
+    rows = select(*params, *refs.values())
+    sources = list(dict.fromkeys(ref.table for ref in refs.values()))
+    if len(sources) > 1:  # one row each: join them explicitly (no "cartesian product" warning)
+        joined = sources[0]
+        for source in sources[1:]:
+            joined = joined.join(source, true())
+        rows = rows.select_from(joined)
+    return insert(table).from_select(names + list(refs), rows, include_defaults=False)
+
+
+def _thread_statement(new_author: bool):
+    """PostgreSQL: author (when new), conversation, message and cycle in one statement (chained
+    data-modifying CTEs); the foreign keys between them are checked at its end."""
+    refs, ctes = {}, []
+    if new_author:
+        author = _insert_select("author", {}).returning(Author.id).cte("new_author")
+        ctes.append(author)
+        refs["author_id"] = author.c.id
+    conversation = _insert_select("conversation", refs).returning(Conversation.id).cte("new_conversation")
+    message_refs = {**refs, "conversation_id": conversation.c.id}
+    message = _insert_select("message", message_refs).returning(Message.id, Message.conversation_id).cte("new_message")
+    cycle = _insert_select("cycle", {"conversation_id": conversation.c.id}).returning(
+        ConversationCycle.id).cte("new_cycle")
+    return select(message.c.id, message.c.conversation_id).add_cte(*ctes, conversation, cycle)
+
+
+def _insert_thread_one_statement(rows: dict) -> tuple[int, int]:
+    params = {}
+    for name in ("author", "conversation", "message", "cycle"):
+        if rows[name] is not None:
+            params.update(_with_defaults(name, rows[name]))
+    statement = _statements()["thread_new_author" if rows["author"] is not None else "thread"]
+    message_id, conversation_id = db.session.execute(statement, params).one()
+    return message_id, conversation_id
+
+
+def _insert_thread(rows: dict) -> tuple[int, int]:
+    """Author (when new), conversation, message and cycle, one INSERT each (SQLite)."""
+    author_id = rows["conversation"]["author_id"]
+    if rows["author"] is not None:
+        author_id = db.session.execute(insert(Author).values(**rows["author"]).returning(Author.id)).scalar_one()
+    conversation_id = db.session.execute(insert(Conversation).values(
+        **{**rows["conversation"], "author_id": author_id}).returning(Conversation.id)).scalar_one()
+    message_id = db.session.execute(insert(Message).values(
+        **{**rows["message"], "author_id": author_id, "conversation_id": conversation_id}).returning(Message.id)).scalar_one()
+    db.session.execute(insert(ConversationCycle).values(**rows["cycle"], conversation_id=conversation_id))
+    return message_id, conversation_id
 
 
 def _store_many(channel: Channel, items: list[dict], raws) -> list[IngestResult]:
@@ -163,3 +393,4 @@ def _store_many(channel: Channel, items: list[dict], raws) -> list[IngestResult]
         results.append(result)
     db.session.commit()
     return results
+

@@ -19,6 +19,7 @@ POLL_JOB = "workers.poll.poll_channel"
 IMPORT_JOB = "workers.imports.run_import"
 DEFAULT_RETRY_INTERVALS = [5, 30, 120, 600, 1800]
 CLASSIFY_WAKEUP_KEY = "parvis:classify:wakeup"
+CLASSIFY_WAKEUP_TTL = 120  # seconds: a wake-up lost with Redis stops blocking new ones after this
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,18 @@ def wake_classifier() -> bool:
     sweeper will enqueue it later, so ingestion must not fail because of the queue.
     """
     try:
-        if get_redis().set(CLASSIFY_WAKEUP_KEY, "1", nx=True, ex=120):
+        if get_redis().set(CLASSIFY_WAKEUP_KEY, "1", nx=True, ex=CLASSIFY_WAKEUP_TTL):
             get_queue(QUEUE_CLASSIFY).enqueue(CLASSIFY_JOB, job_timeout=600, result_ttl=60)
+        return True
+    except redis.RedisError as exc:
+        log.warning("classification wake-up not enqueued (sweeper will retry): %s", exc)
+        return False
+
+
+def enqueue_classify() -> bool:
+    """Enqueue the wake-up job; the caller has just set CLASSIFY_WAKEUP_KEY (SET NX)."""
+    try:
+        get_queue(QUEUE_CLASSIFY).enqueue(CLASSIFY_JOB, job_timeout=600, result_ttl=60)
         return True
     except redis.RedisError as exc:
         log.warning("classification wake-up not enqueued (sweeper will retry): %s", exc)

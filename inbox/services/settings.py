@@ -1,5 +1,6 @@
 """Institution settings kept in the database: the business calendar and the SLA targets."""
 from flask import current_app, g
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import URGENCIES, Setting
@@ -21,8 +22,23 @@ class SettingsError(ValueError):
 
 
 def _get(key: str):
+    """A setting's value; the calendar and the SLA targets are read together (one query for both,
+    once per request or job: ingestion needs both for every new conversation)."""
+    rows = g.get("_parvis_setting_rows")
+    if rows is None:
+        rows = g._parvis_setting_rows = dict(db.session.execute(
+            select(Setting.key, Setting.value).where(Setting.key.in_((CALENDAR_KEY, SLA_KEY)))).all())
+    if key in (CALENDAR_KEY, SLA_KEY):
+        return rows.get(key)
     row = db.session.get(Setting, key)
     return None if row is None else row.value
+
+
+def prime(values: dict) -> None:
+    """The calendar and SLA targets as read by the caller's own query (ingestion reads them with
+    its lookup: one round trip less); keys with a None value are absent rows."""
+    if g.get("_parvis_setting_rows") is None:
+        g._parvis_setting_rows = {key: value for key, value in values.items() if value is not None}
 
 
 def _put(key: str, value) -> None:
@@ -32,6 +48,7 @@ def _put(key: str, value) -> None:
     else:
         row.value = value
     g.pop("_parvis_settings", None)
+    g.pop("_parvis_setting_rows", None)
 
 
 def _cache() -> dict:

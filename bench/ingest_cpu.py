@@ -1,0 +1,67 @@
+"""CPU time per signed post (issue #8): a figure that other load on the machine does not skew.
+
+    python -m bench.ingest_cpu [N] [--bare]
+
+Starts gunicorn in the ingestion benchmark's configuration on the bench database (it must
+exist: run `python -m bench --scale small --only ingest` once), sends N posts (default 1,000)
+after 200 warm-up posts, and prints the CPU seconds the gunicorn workers and this database's
+PostgreSQL backends spent per post. --bare measures the bare Flask endpoint instead.
+"""
+import json
+import os
+import sys
+import time
+
+import psutil
+
+from . import ingest, load
+from .context import Bench
+
+
+def _postgres_cpu(database: str) -> float:
+    total = 0.0
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            command = " ".join(proc.info["cmdline"] or [])
+            if "postgres:" in command and f" {database} " in command:
+                times = proc.cpu_times()
+                total += times.user + times.system
+        except psutil.Error:
+            continue
+    return total
+
+
+def main(argv: list[str]) -> None:
+    bare = "--bare" in argv
+    args = [a for a in argv if not a.startswith("--")]
+    n = int(args[0]) if args else 1000
+    bench = Bench(scale="small")
+    bench.settle_pending()
+    app_spec, name = ("bench.bare_app:app", "cpu-bare") if bare else ("wsgi:app", "cpu-ingest")
+    web, url = bench.gunicorn(app_spec, name, **ingest.GUNICORN)
+    try:
+        posts = ingest._signed_posts(bench, n + 200, f"cpu{time.time_ns()}")
+        if bare:
+            posts = [("POST", "/ingest", body, {"Content-Type": "application/json"}) for _, _, body, _ in posts]
+        load.run(url, posts[:200], ingest.CONCURRENCY)
+        workers = psutil.Process(web.pid).children()
+
+        def web_cpu():
+            return sum(p.cpu_times().user + p.cpu_times().system for p in workers)
+
+        web_before, pg_before, load_before = web_cpu(), _postgres_cpu(bench.database), os.getloadavg()[0]
+        result = load.run(url, posts[200:], ingest.CONCURRENCY)
+        web_after, pg_after = web_cpu(), _postgres_cpu(bench.database)
+        print(json.dumps({
+            "app": app_spec, "posts": n, "rps": result["rps"], "p50_ms": result["p50_ms"],
+            "statuses": result["statuses"],
+            "web_cpu_ms_per_post": round((web_after - web_before) / n * 1000, 2),
+            "postgres_cpu_ms_per_post": round((pg_after - pg_before) / n * 1000, 2),
+            "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        }))
+    finally:
+        bench.stop(web)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

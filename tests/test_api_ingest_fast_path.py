@@ -1,0 +1,202 @@
+"""The single-message ingestion path (issue #8): the same rows as the ORM path, fewer statements,
+idempotent, nothing half-written on bad input, one waiting wake-up however many messages arrive."""
+import json
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import event, literal, select
+
+from inbox.extensions import db
+from inbox.models import Author, Conversation, ConversationCycle, Message
+from inbox.services import ingest
+from inbox.services.queue import CLASSIFY_WAKEUP_KEY, QUEUE_CLASSIFY
+from inbox.services.validation import validate_messages
+
+from tests.helpers import post_signed
+
+SKIP = {"id", "channel_id", "conversation_id", "author_id", "created_at", "received_at", "external_id"}
+
+
+def _row(obj, skip=SKIP) -> dict:
+    return {c.name: getattr(obj, c.name) for c in obj.__table__.columns if c.name not in skip}
+
+
+def _orm_store(channel, payload):
+    """What the ORM path (_store_one, used for batches and existing conversations) writes."""
+    items, errors = validate_messages(payload, 500)
+    assert not errors
+    result = ingest._store_one(channel, items[0], payload)
+    db.session.commit()
+    return result.as_dict()
+
+
+@pytest.mark.parametrize("extra", [
+    {},
+    {"kind": "private"},
+    {"parent_external_id": "p-1", "permalink": "https://example.org/p/1",
+     "post": {"external_id": "post-9", "text": "Travaux", "url": "https://example.org/post/9"}},
+])
+def test_new_conversation_rows_are_those_of_the_orm_path(client, factory, extra):
+    fast_channel, orm_channel = factory.channel(), factory.channel(name="ORM")
+    payload = factory.payload(external_id="m-1", **extra)
+    answer = post_signed(client, fast_channel, payload).get_json()
+    assert answer["status"] == "created"
+    expected = _orm_store(orm_channel, payload)
+    fast, orm = db.session.get(Message, answer["id"]), db.session.get(Message, expected["id"])
+    assert _row(fast) == _row(orm)
+    assert _row(fast.conversation, SKIP - {"external_id"}) == _row(orm.conversation, SKIP - {"external_id"})
+    assert _row(fast.author) == _row(orm.author)
+    fast_cycle = ConversationCycle.query.filter_by(conversation_id=fast.conversation_id).one()
+    orm_cycle = ConversationCycle.query.filter_by(conversation_id=orm.conversation_id).one()
+    assert _row(fast_cycle) == _row(orm_cycle)
+    assert fast_cycle.sla_due_at is not None  # an unclassified message counts as "normal"
+
+
+def test_known_author_is_updated_but_not_once_anonymised(client, factory):
+    channel = factory.channel()
+    first = factory.payload(external_id="a-1")
+    post_signed(client, channel, first)
+    renamed = factory.payload(external_id="a-2", author={**first["author"], "name": "Nouveau nom"})
+    assert post_signed(client, channel, renamed).status_code == 201
+    author = Author.query.one()
+    assert author.name == "Nouveau nom" and Conversation.query.count() == 2
+    author.name, author.handle, author.anonymised_at = None, None, ingest.utcnow()
+    db.session.commit()
+    post_signed(client, channel, factory.payload(external_id="a-3", author=first["author"]))
+    db.session.refresh(author)
+    assert author.name is None and author.handle is None
+    assert {m.author_id for m in Message.query} == {author.id}
+
+
+def test_duplicate_is_answered_from_the_first_delivery_in_a_new_or_existing_thread(client, factory):
+    channel = factory.channel()
+    for payload in (factory.payload(external_id="d-1"), factory.payload(external_id="d-2", thread_external_id="d-1")):
+        first = post_signed(client, channel, payload).get_json()
+        again = post_signed(client, channel, payload)
+        assert again.status_code == 200
+        assert again.get_json() == {**first, "status": "duplicate"}
+    assert Message.query.count() == 2 and Conversation.query.count() == 1
+    assert Conversation.query.one().message_count == 2
+    assert ConversationCycle.query.count() == 1
+
+
+def test_a_lost_race_is_retried_on_the_orm_path(client, factory, monkeypatch):
+    """Another process stored the same message between our lookup and our insert: the unique
+    constraint fires, the transaction is rolled back, the retry answers "duplicate"."""
+    channel = factory.channel()
+    payload = factory.payload(external_id="race-1")
+    first = post_signed(client, channel, payload).get_json()
+    real_lookup = ingest._statements()["lookup"]
+    calls = []
+
+    def blind_lookup(channel_id, item, raw):  # the lookup ran before the other process committed
+        calls.append(item["external_id"])
+        statements = ingest._statements()
+        statements["lookup"] = select(*(literal(None).label(f"c{i}") for i in range(9)))
+        try:
+            return original(channel_id, item, raw)
+        finally:
+            statements["lookup"] = real_lookup
+
+    original = ingest._store_new_thread
+    monkeypatch.setattr(ingest, "_store_new_thread", blind_lookup)
+    again = post_signed(client, channel, payload)
+    assert calls == ["race-1"]
+    assert again.status_code == 200 and again.get_json() == {**first, "status": "duplicate"}
+    assert Message.query.count() == 1 and Conversation.query.count() == 1 and Author.query.count() == 1
+
+
+def test_new_conversation_takes_few_statements(client, factory, app):
+    channel = factory.channel()
+    post_signed(client, channel, factory.payload(external_id="warm"))
+    channel = SimpleNamespace(id=channel.id, signing_secret=channel.signing_secret)  # no reload counted
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert post_signed(client, channel, factory.payload(external_id="counted")).status_code == 201
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "WITH", "DELETE"))]
+    # channel, lookup (with the SLA settings), then the inserts: one statement on PostgreSQL,
+    # one per table on SQLite.
+    assert len(writes) == (1 if db.engine.dialect.name == "postgresql" else 4), writes
+    assert len(statements) - len(writes) == 2, statements
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"external_id": "bad-1", "kind": "comment", "text": "x", "created_at": "2026-11-20T10:00:00Z"}, 400),
+    ({"external_id": "bad-2", "kind": "nope", "text": "x", "created_at": "2026-11-20T10:00:00Z",
+      "author": {"external_id": "z"}}, 400),
+])
+def test_bad_input_is_a_clear_400_and_writes_nothing(client, factory, redis_client, body, status):
+    channel = factory.channel()
+    response = post_signed(client, channel, body)
+    assert response.status_code == status
+    assert response.get_json()["error"] and response.get_json()["errors"]
+    assert Message.query.count() == 0 and Conversation.query.count() == 0 and Author.query.count() == 0
+    assert ConversationCycle.query.count() == 0
+    assert not redis_client.exists(CLASSIFY_WAKEUP_KEY)
+
+
+def test_disabled_channel_and_rotated_secret_take_effect_at_once(client, factory):
+    channel = factory.channel()
+    old_secret = channel.signing_secret
+    assert post_signed(client, channel, factory.payload(external_id="r-1")).status_code == 201
+    channel.secrets = {"signing_secret": "rotated-secret"}
+    db.session.commit()
+    assert post_signed(client, channel, factory.payload(external_id="r-2"), secret=old_secret).status_code == 401
+    assert post_signed(client, channel, factory.payload(external_id="r-3"), secret="rotated-secret").status_code == 201
+    channel.enabled = False
+    db.session.commit()
+    assert post_signed(client, channel, factory.payload(external_id="r-4"), secret="rotated-secret").status_code == 404
+    assert sorted(m.external_id for m in Message.query) == ["r-1", "r-3"]
+
+
+def test_many_posts_leave_one_waiting_wakeup_and_announce_each(client, factory, redis_client, app):
+    channel = factory.channel()
+    from inbox.services.events import events_channel
+
+    pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(events_channel(redis_client))
+    ids = [post_signed(client, channel, factory.payload(external_id=f"w-{i}")).get_json()["id"] for i in range(5)]
+    assert redis_client.llen(f"rq:queue:{QUEUE_CLASSIFY}") == 1
+    assert redis_client.exists(CLASSIFY_WAKEUP_KEY)
+    seen = []
+    for _ in range(50):
+        message = pubsub.get_message(timeout=0.2)
+        if message:
+            seen.append(json.loads(message["data"]))
+        if len(seen) == 5:
+            break
+    pubsub.close()
+    assert [e["message_id"] for e in seen] == ids and {e["kind"] for e in seen} == {"message.created"}
+    counted = redis_client.hget("parvis:metrics:messages_ingested", "")
+    assert int(counted) == 5
+
+
+def test_new_conversation_deadline_follows_the_saved_sla_targets(client, factory):
+    from datetime import datetime, timedelta, timezone
+
+    from inbox.services import settings
+
+    settings.save_sla_targets({**settings.DEFAULT_SLA_TARGETS, "normal": {"minutes": 45, "clock": "wall"}})
+    db.session.commit()
+    channel = factory.channel()
+    post_signed(client, channel, factory.payload(external_id="s-1", created_at="2026-11-20T10:00:00Z"))
+    cycle = ConversationCycle.query.one()
+    assert cycle.sla_due_at == datetime(2026, 11, 20, 10, 45, tzinfo=timezone.utc)
+    settings.save_sla_targets({**settings.DEFAULT_SLA_TARGETS, "normal": None})
+    db.session.commit()
+    post_signed(client, channel, factory.payload(external_id="s-2"))
+    assert ConversationCycle.query.filter(ConversationCycle.id != cycle.id).one().sla_due_at is None
+    assert cycle.sla_due_at - cycle.first_inbound_at == timedelta(minutes=45)
+
+
+def test_the_result_of_the_fast_path_still_gives_the_stored_message(app, factory):
+    channel = factory.channel()
+    payload = factory.payload(external_id="orm-1", text="Une question")
+    items, _ = validate_messages(payload, 10)
+    result = ingest.ingest_messages(channel, items, [payload])[0]
+    assert result.created and isinstance(result.message, Message)
+    assert result.message.body == "Une question" and result.message.id == result.as_dict()["id"]
