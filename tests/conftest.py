@@ -41,6 +41,22 @@ def _truncate(app) -> None:
     db.session.commit()
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgresql_only: a PostgreSQL-only feature; not collected for SQLite")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect (never skip) the SQLite variant of PostgreSQL-only tests."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_sqlite = callspec is not None and callspec.params.get("backend") == "sqlite"
+        (drop if on_sqlite and item.get_closest_marker("postgresql_only") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session")
 def tmp_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("parvis")
