@@ -22,6 +22,7 @@ import json
 import random
 import threading
 import time
+from datetime import datetime, timezone
 
 import psutil
 
@@ -76,7 +77,7 @@ def measure(bench, seconds: int | None = None) -> dict:
     seconds = seconds or (30 if bench.scale == "full" else 15)
     bench.settle_pending()
     worker = bench.worker(WORKER_NAME)
-    result: dict = {"rate": RATE, "seconds": seconds}
+    result: dict = {"rate": RATE, "stream_seconds": seconds}
     with bench.running(worker):
         wait_for_worker(bench, worker, WORKER_NAME)
         time.sleep(1)  # let the start-up settle (first heartbeats, the scheduler thread)
@@ -96,7 +97,7 @@ def measure(bench, seconds: int | None = None) -> dict:
             while sent < len(texts):
                 wave = min(chooser.randint(1, 40), len(texts) - sent)
                 items = [{"external_id": f"{prefix}-{i}", "kind": "comment", "text": texts[i],
-                          "created_at": "2026-11-26T09:00:00Z",
+                          "created_at": datetime.now(timezone.utc),
                           "author": {"external_id": f"{prefix}-a{i}", "name": "Citoyen"}}
                          for i in range(sent, sent + wave)]
                 ingest_messages(channel, items)
