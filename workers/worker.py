@@ -104,6 +104,8 @@ def _job_scheduler_loop(app, queues, interval: float, stop: threading.Event) -> 
                     scheduler.enqueue_scheduled_jobs()
             except redis.RedisError as exc:
                 log.warning("job scheduling skipped (Redis): %s", exc)
+            except Exception:  # noqa: BLE001 - a bad job must not end scheduling for good
+                log.exception("job scheduling failed; trying again next interval")
             if stop.wait(interval):
                 break
     finally:
