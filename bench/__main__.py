@@ -3,6 +3,7 @@
     python -m bench                  # full: 10,000 then 1,000,000 messages
     python -m bench --scale small    # quick: 10,000 then 100,000 messages
     python -m bench --only pages     # one section (data is generated when missing)
+    python -m bench --only memory    # the worker's resident memory while it classifies a stream
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and Redis on 127.0.0.1:6379;
 the database parvis_bench is dropped and created. Results: bench/results/latest.json.
@@ -20,7 +21,7 @@ from datetime import datetime, timezone
 
 from .context import RESULTS_DIR, Bench
 
-SECTIONS = ("pages", "e2e", "ingest", "stats", "classify")
+SECTIONS = ("pages", "e2e", "ingest", "memory", "stats", "classify")
 
 
 def _pages(bench: Bench) -> dict:
@@ -60,6 +61,12 @@ def _ingest(bench: Bench) -> dict:
     return ingest.measure(bench)
 
 
+def _memory(bench: Bench) -> dict:
+    from . import memory
+
+    return memory.measure(bench)  # needs the database and its channels, not the 1,000,000 messages
+
+
 def _stats(bench: Bench) -> dict:
     """The stats dashboard benchmark of issue #5 (bench/stats.py), when it is there.
 
@@ -92,7 +99,8 @@ def _classify(bench: Bench) -> dict:
     return classify.measure(database_url=bench.sqlalchemy_url, redis_url=bench.redis_url)
 
 
-RUNNERS = {"pages": _pages, "e2e": _e2e, "ingest": _ingest, "stats": _stats, "classify": _classify}
+RUNNERS = {"pages": _pages, "e2e": _e2e, "ingest": _ingest, "memory": _memory, "stats": _stats,
+           "classify": _classify}
 
 
 def main(argv=None) -> int:

@@ -9,7 +9,10 @@ The paths alternate chunk by chunk (64 messages), so load from elsewhere on the 
 affects them alike; inference uses the worker's thread setting (PARVIS_TORCH_THREADS).
 Targets: (b)/(a) >= 0.85, (b)/(c) >= 3; the worker's resident memory with the model <= 700 MB.
 
-    python -m bench.classify          # on its own database, parvis_bench_classify
+    python -m bench.classify          # on its own database, <PARVIS_BENCH_DATABASE>_classify
+
+The bare forward pass (a) runs with the classifier's own texts-per-pass setting
+(Classifier.batch_size, encoder.DEFAULT_BATCH_SIZE), the best the encoder does on its own.
 """
 import json
 import os
@@ -21,17 +24,24 @@ from . import datagen
 from .context import ROOT, Bench
 
 
-def _rss_of_loaded_classifier() -> float:
-    """Resident memory (MB) of a fresh process that loaded the model and classified a batch."""
+def _rss_of_loaded_classifier() -> dict:
+    """Resident memory (MB) of a fresh process, set up as the worker, that loaded the model and
+    classified a batch: its VmRSS after the batch and its VmHWM (peak). The worker under a
+    stream of messages is measured by `python -m bench --only memory`."""
     code = (
-        "import json, psutil\n"
+        "import json\n"
+        "from workers.classify import tune_malloc, release_memory\n"
+        "tune_malloc()\n"
         "from workers.worker import _limit_threads\n"
         "_limit_threads()\n"
         "from workers.classifier import Classifier\n"
         "from bench.datagen import random_texts\n"
         "c = Classifier.load()\n"
         "c.classify(random_texts(64))\n"
-        "print(json.dumps(round(psutil.Process().memory_info().rss / 2**20, 1)))\n"
+        "release_memory()\n"
+        "status = dict(line.split(':', 1) for line in open('/proc/self/status'))\n"
+        "mb = lambda key: round(int(status[key].split()[0]) / 1024, 1)\n"
+        "print(json.dumps({'rss_mb': mb('VmRSS'), 'peak_rss_mb': mb('VmHWM')}))\n"
     )
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
@@ -77,7 +87,8 @@ def measure(database_url: str | None = None, redis_url: str | None = None, n: in
     batch = app.config["CLASSIFY_BATCH_SIZE"]
     from workers.worker import _limit_threads
 
-    _limit_threads()  # the same inference threads as a `parvis worker` process
+    classify_jobs.tune_malloc()  # the same allocator settings and inference threads as a `parvis worker`
+    _limit_threads()
     classifier = Classifier.load()
     classify_jobs.set_classifier(classifier)
     texts = datagen.random_texts(n, seed=33)
@@ -95,7 +106,7 @@ def measure(database_url: str | None = None, redis_url: str | None = None, n: in
         for start in range(0, n, batch):
             chunk = texts[start:start + batch]
             began = time.perf_counter()
-            classifier.encoder.encode(chunk, batch)
+            classifier.encoder.encode(chunk, classifier.batch_size)
             seconds["forward"] += time.perf_counter() - began
             began = time.perf_counter()
             classifier.classify(chunk)
@@ -106,7 +117,7 @@ def measure(database_url: str | None = None, redis_url: str | None = None, n: in
         _add_pending(app, texts[:naive], f"clf1-{stamp}")
         for start in range(0, n, batch):
             began = time.perf_counter()
-            classifier.encoder.encode(texts[start:start + batch], batch)
+            classifier.encoder.encode(texts[start:start + batch], classifier.batch_size)
             seconds["forward"] += time.perf_counter() - began
             for _ in range(singles_per_chunk):
                 began = time.perf_counter()
@@ -127,14 +138,15 @@ def measure(database_url: str | None = None, redis_url: str | None = None, n: in
         "one_per_job": {"per_second": round(one_per_job, 1), "messages": counts["single"]},
         "ratio_worker_vs_forward": round(worker_path / forward, 2),
         "ratio_worker_vs_one_per_job": round(worker_path / one_per_job, 2),
-        "classifier_rss_mb": _rss_of_loaded_classifier(),
+        "texts_per_forward_pass": classifier.batch_size,
+        **{f"classifier_{k}": v for k, v in _rss_of_loaded_classifier().items()},
     }
 
 
 def main() -> None:
     import psycopg
 
-    bench = Bench(database="parvis_bench_classify")
+    bench = Bench(database=Bench().database + "_classify")
     try:
         with psycopg.connect(bench.dsn) as conn:
             conn.execute("SELECT 1 FROM channel LIMIT 1")
@@ -144,7 +156,8 @@ def main() -> None:
     print(json.dumps(result, indent=2))
     print(f"(b)/(a) = {result['ratio_worker_vs_forward']} (target >= 0.85); "
           f"(b)/(c) = {result['ratio_worker_vs_one_per_job']} (target >= 3); "
-          f"RSS with the model = {result['classifier_rss_mb']} MB (target <= 700)")
+          f"fresh process, model loaded + one batch: RSS {result['classifier_rss_mb']} MB, "
+          f"peak {result['classifier_peak_rss_mb']} MB (target <= 700)")
 
 
 if __name__ == "__main__":

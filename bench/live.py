@@ -68,7 +68,7 @@ def measure(bench, seconds: int | None = None) -> dict:
     web, url = bench.gunicorn("wsgi:app", "parvis-web-e2e", workers=2, threads=8)
     worker = bench.worker("bench-worker-e2e")
     with bench.running(web, worker):
-        _wait_for_worker(bench, worker)
+        wait_for_worker(bench, worker, "bench-worker-e2e")
         listeners = [EventListener(login(url, USERS[0][0]), url)]
         for listener in listeners:
             listener.start()
@@ -118,7 +118,7 @@ def measure(bench, seconds: int | None = None) -> dict:
     }
 
 
-def _wait_for_worker(bench, worker, timeout: float = 180) -> None:
+def wait_for_worker(bench, worker, name: str, timeout: float = 180) -> None:
     """Wait until the worker has loaded the model and registered itself in Redis."""
     import redis
     from rq import Worker
@@ -127,8 +127,8 @@ def _wait_for_worker(bench, worker, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if worker.poll() is not None:
-            raise RuntimeError("the worker exited; see bench/results/logs/bench-worker-e2e.log")
-        if any(w.name == "bench-worker-e2e" for w in Worker.all(connection=client)):
+            raise RuntimeError(f"the worker exited; see bench/results/logs/{name}.log")
+        if any(w.name == name for w in Worker.all(connection=client)):
             return
         time.sleep(0.5)
     raise RuntimeError("the worker did not start in time")

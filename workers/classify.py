@@ -1,6 +1,7 @@
 """Classification jobs: claim a batch of pending messages, one forward pass, write back, publish."""
 import ctypes
 import logging
+import os
 import uuid
 from datetime import timedelta
 
@@ -124,17 +125,51 @@ def classify_batch(size: int) -> int:
     return written
 
 
+def _libc():
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (musl, macOS): nothing to tune
+        return None
+
+
+M_MMAP_THRESHOLD = -3
+M_ARENA_MAX = -8
+MMAP_THRESHOLD_BYTES = 1 << 20
+
+
+def tune_malloc() -> dict:
+    """Tune glibc's allocator for a process that runs a model; call it early (the worker's entry).
+
+    - A fixed mmap threshold of 1 MiB: the activations of a forward pass (1-6 MB tensors) are
+      then mapped and unmapped, so their memory goes back to the system as soon as a batch is
+      done. By default glibc raises the threshold dynamically up to 32 MiB after the first such
+      frees, and from then on keeps those tensors in a heap that fragments between batches.
+    - At most 2 malloc arenas: lingua's and PyTorch's thread pools and the worker's threads
+      would otherwise each get their own arena (up to 8 per core), each holding freed memory.
+    Environment variables set by the operator (MALLOC_MMAP_THRESHOLD_, MALLOC_ARENA_MAX) win.
+    Measured (issue #3): peak resident memory of a process classifying batches of 1-64 texts,
+    608 -> 545 MB; no measurable change in throughput.
+    """
+    libc = _libc()
+    applied = {}
+    if libc is None:
+        return applied
+    if "MALLOC_MMAP_THRESHOLD_" not in os.environ and libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES):
+        applied["mmap_threshold"] = MMAP_THRESHOLD_BYTES
+    if "MALLOC_ARENA_MAX" not in os.environ and libc.mallopt(M_ARENA_MAX, 2):
+        applied["arena_max"] = 2
+    return applied
+
+
 def release_memory() -> None:
     """Give freed heap back to the system after a batch (glibc only).
 
     Batches of varying shapes fragment the heap: measured by the benchmark, a worker grew from
     690 MB to 1.2 GB after 60 batches of random sizes, and back to 690 MB after malloc_trim.
     """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    libc.malloc_trim(0)
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def classify_pending() -> int:

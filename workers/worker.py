@@ -5,6 +5,11 @@ them copy-on-write. Jobs run inside those long-lived processes (RQ's SimpleWorke
 work horse forked per job: PyTorch's and lingua's thread pools do not survive a fork once
 used, and a per-job fork would also pay start-up costs on every batch. A crash loses nothing:
 claimed messages are reclaimed by the sweeper after their lease.
+
+Memory (issue #3, target <= 700 MB resident with the model): glibc's allocator is tuned before
+anything large is allocated (`tune_malloc`), RQ's scheduler runs as a thread of this process
+instead of a forked copy of it, and a worker that does not serve the classify queue does not
+load the model at all.
 """
 import logging
 import os
@@ -18,10 +23,10 @@ from rq import SimpleWorker
 from sqlalchemy.exc import OperationalError
 
 from inbox.redis_conn import get_redis
-from inbox.services.queue import ALL_QUEUES
+from inbox.services.queue import ALL_QUEUES, QUEUE_CLASSIFY
 
 from .app import get_app
-from .classify import set_classifier
+from .classify import set_classifier, tune_malloc
 
 log = logging.getLogger(__name__)
 SWEEP_LOCK_KEY = "parvis:sweep:lock"
@@ -73,21 +78,75 @@ def _poll_scheduler_loop(app, interval: float, stop: threading.Event) -> None:
             log.warning("poll scheduling skipped, Redis unavailable: %s", exc)
 
 
-def run_worker(queues=ALL_QUEUES, burst: bool = False, sweep_every: float = 15.0, name: str | None = None,
-               poll_every: float = 5.0, processes: int = 1) -> bool:
-    """Load the classifier (a load failure raises ClassifierLoadError: the worker does not start),
-    then work in this process, or fork `processes` worker processes that share the loaded model."""
-    from .classifier import Classifier
+def _job_scheduler_loop(app, queues, interval: float, stop: threading.Event) -> None:
+    """RQ's scheduler (retries with a backoff interval back to their queue when due), in a thread.
 
+    `worker.work(with_scheduler=True)` would fork a scheduler process from this one, a copy of a
+    process holding the model (586 MB resident measured, issue #3) that only does a few Redis
+    calls per second. This drives the same RQScheduler from a thread: one lock per queue across
+    all workers, a heartbeat, and due jobs enqueued every `interval` seconds.
+    """
+    from rq.scheduler import RQScheduler
+
+    # RQ's interval sets lock and heartbeat lifetimes (interval + 60 s), in whole seconds.
+    scheduler = RQScheduler(list(queues), connection=get_redis(app), interval=max(1, round(interval)))
+    registered = False
+    try:
+        while True:
+            try:
+                if scheduler.should_reacquire_locks:
+                    scheduler.acquire_locks()
+                if scheduler.acquired_locks:
+                    if not registered:
+                        scheduler.register_birth()
+                        registered = True
+                    scheduler.heartbeat()
+                    scheduler.enqueue_scheduled_jobs()
+            except redis.RedisError as exc:
+                log.warning("job scheduling skipped (Redis): %s", exc)
+            except Exception:  # noqa: BLE001 - a bad job must not end scheduling for good
+                log.exception("job scheduling failed; trying again next interval")
+            if stop.wait(interval):
+                break
+    finally:
+        try:
+            scheduler.release_locks()
+            if registered:
+                scheduler.register_death()
+        except redis.RedisError:
+            pass
+
+
+def serves_classification(queues) -> bool:
+    return QUEUE_CLASSIFY in set(queues)
+
+
+def run_worker(queues=ALL_QUEUES, burst: bool = False, sweep_every: float = 15.0, name: str | None = None,
+               poll_every: float = 5.0, processes: int = 1, schedule_every: float = 1) -> bool:
+    """Load the classifier when this worker serves the classify queue (a load failure raises
+    ClassifierLoadError: the worker does not start), then work in this process, or fork
+    `processes` worker processes that share the loaded model."""
+    tune_malloc()  # before the model, the app and any thread allocate
     app = get_app()
-    _limit_threads()
-    classifier = Classifier.load()
-    set_classifier(classifier)
-    log.info("classifier %s loaded in worker parent process %d", classifier.version, os.getpid())
+    if serves_classification(queues):
+        from .classifier import Classifier
+
+        _limit_threads()
+        classifier = Classifier.load()
+        set_classifier(classifier)
+        log.info("classifier %s loaded in worker parent process %d", classifier.version, os.getpid())
+    else:
+        log.info("queues %s: no classification here, the model is not loaded", ", ".join(queues))
     stop = threading.Event()
+    threads = []
     if sweep_every > 0 and not burst:
-        threading.Thread(target=_sweep_loop, args=(app, sweep_every, stop), daemon=True).start()
-        threading.Thread(target=_poll_scheduler_loop, args=(app, poll_every, stop), daemon=True).start()
+        threads.append(threading.Thread(target=_sweep_loop, args=(app, sweep_every, stop), daemon=True))
+        threads.append(threading.Thread(target=_poll_scheduler_loop, args=(app, poll_every, stop), daemon=True))
+    if not burst:
+        threads.append(threading.Thread(target=_job_scheduler_loop, args=(app, queues, schedule_every, stop),
+                                        daemon=True, name="rq-scheduler"))
+    for thread in threads:
+        thread.start()
     try:
         if processes <= 1:
             return _work(app, queues, burst, name)
@@ -108,8 +167,9 @@ def _work(app, queues, burst: bool, name: str | None) -> bool:
         try:
             worker = SimpleWorker(list(queues), connection=get_redis(app),
                                   name=f"{name}-{restarts}" if name and restarts else name)
-            # with_scheduler: RQ moves retries with a backoff interval back to their queue when due.
-            worked = worker.work(burst=burst, logging_level="INFO", with_scheduler=not burst)
+            # Burst mode enqueues due retries once at start (RQ's own scheduler, no process forked);
+            # otherwise _job_scheduler_loop does it from a thread of the parent.
+            worked = worker.work(burst=burst, logging_level="INFO", with_scheduler=burst)
         except redis.RedisError as exc:  # Redis is down: at start, or in RQ's teardown
             log.warning("worker lost Redis (%s)", exc)
             worked = False
