@@ -109,8 +109,10 @@ def main(argv=None) -> int:
                         help="full: 1,000,000 messages; small: 100,000 (the baseline is 10,000 in both)")
     parser.add_argument("--only", choices=SECTIONS, action="append",
                         help="run only this section (repeatable)")
+    parser.add_argument("--worker-processes", type=int, default=1,
+                        help="worker processes for the e2e section (`parvis worker --processes N`; one per core)")
     args = parser.parse_args(argv)
-    bench = Bench(scale=args.scale)
+    bench = Bench(scale=args.scale, worker_processes=args.worker_processes)
     sections = args.only or list(SECTIONS)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()

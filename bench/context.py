@@ -42,6 +42,7 @@ class Bench:
     database: str = os.environ.get("PARVIS_BENCH_DATABASE", "parvis_bench")
     redis_url: str = os.environ.get("PARVIS_BENCH_REDIS", "redis://127.0.0.1:6379/12")
     scale: str = "full"
+    worker_processes: int = 1  # `parvis worker --processes N` for the e2e section
     results: dict = field(default_factory=dict)
     children: list = field(default_factory=list)
     instance: Path = field(default_factory=lambda: RESULTS_DIR / "instance")
@@ -178,9 +179,9 @@ class Bench:
                 time.sleep(0.2)
         raise RuntimeError(f"gunicorn {name} did not start")
 
-    def worker(self, name: str) -> subprocess.Popen:
-        return self.start([sys.executable, "-m", "workers", "worker", "--name", name, "--sweep-every", "5"],
-                          name)
+    def worker(self, name: str, processes: int = 1) -> subprocess.Popen:
+        return self.start([sys.executable, "-m", "workers", "worker", "--name", name, "--sweep-every", "5",
+                           "--processes", str(processes)], name)
 
     def stop(self, process: subprocess.Popen) -> None:
         if process.poll() is None:

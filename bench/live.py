@@ -66,7 +66,7 @@ def measure(bench, seconds: int | None = None) -> dict:
     seconds = seconds or (30 if bench.scale == "full" else 15)
     bench.settle_pending()
     web, url = bench.gunicorn("wsgi:app", "parvis-web-e2e", workers=2, threads=8)
-    worker = bench.worker("bench-worker-e2e")
+    worker = bench.worker("bench-worker-e2e", processes=bench.worker_processes)
     with bench.running(web, worker):
         wait_for_worker(bench, worker, "bench-worker-e2e")
         listeners = [EventListener(login(url, USERS[0][0]), url)]
