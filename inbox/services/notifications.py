@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import Notification, User
 from ..models.base import utcnow
+from . import outbound
 
 log = logging.getLogger(__name__)
 MAX_EMAIL_ATTEMPTS = 5
@@ -93,7 +94,9 @@ def send_pending_emails() -> int:
         return 0
     sent = 0
     try:
-        with smtplib.SMTP(host, current_app.config.get("SMTP_PORT", 25), timeout=10) as smtp:
+        # The alert relay is a destination like any other: private addresses need the instance switch.
+        with outbound.smtp_client(host, int(current_app.config.get("SMTP_PORT", 25)), timeout=10,
+                                  allow=outbound.instance_allows()) as smtp:
             for notification in pending:
                 notification.email_attempts += 1
                 try:
@@ -103,6 +106,15 @@ def send_pending_emails() -> int:
                     continue
                 notification.emailed_at, notification.email_error = utcnow(), None
                 sent += 1
+    except outbound.UnsafeDestinationError as exc:
+        from . import audit
+
+        log.warning("alert SMTP server %s refused: %s", host, exc)
+        audit.record("outbound.refused", None, kind="alert_smtp", field="SMTP_HOST", host=exc.host,
+                     address=exc.address, reason=exc.reason)
+        for notification in pending:
+            notification.email_attempts += 1
+            notification.email_error = f"refused destination: {exc}"[:500]
     except (OSError, smtplib.SMTPException) as exc:
         log.warning("SMTP server %s unavailable: %s", host, exc)
         for notification in pending:
