@@ -32,9 +32,13 @@ def create_user(email, name, role, password, locale):
         raise click.ClickException(f"A user with e-mail {email} already exists.")
     if len(password) < 8:
         raise click.ClickException("The password must have at least 8 characters.")
+    from .services import audit
+
     user = User(email=email, name=name, role=role, locale=locale)
     user.set_password(password)
     db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", user, role=role, via="cli")
     db.session.commit()
     click.echo(f"Created {role} {email} (id {user.id}).")
 
