@@ -179,7 +179,7 @@ def find_refusal(exc: BaseException | None) -> UnsafeDestinationError | None:
     stack = [exc]
     while stack:
         current = stack.pop()
-        if current is None or id(current) in seen:
+        if not isinstance(current, BaseException) or id(current) in seen:
             continue
         seen.add(id(current))
         if isinstance(current, UnsafeDestinationError):

@@ -313,3 +313,4 @@ def test_forbidden_address_kinds(address, reason):
 @pytest.mark.parametrize("address", ["93.184.216.34", "2606:4700:4700::1111", "::ffff:93.184.216.34"])
 def test_public_addresses_pass(address):
     assert outbound.forbidden_reason(address) is None
+
