@@ -122,7 +122,8 @@ def create_channel(name, kind, callback_url, allow_private_network):
     channel = Channel(name=name, kind=kind, settings=settings, secrets={"signing_secret": Channel.new_secret()})
     db.session.add(channel)
     db.session.flush()
-    audit.record("channel.create", channel, kind=kind, via="cli", allow_private_network=allow_private_network or None)
+    audit.record("channel.create", channel, kind=kind, via="cli",
+                 allow_private_network=allow_private_network or None)
     db.session.commit()
     click.echo(json.dumps({"id": channel.id, "name": name, "signing_secret": channel.signing_secret}))
 

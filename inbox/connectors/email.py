@@ -19,8 +19,8 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from ..services import outbound
-from .base import (ALLOW_PRIVATE_FIELD, Connector, DeliveryError, InboundEvent, PermanentDeliveryError, PollResult, SettingField,
-                   last_inbound)
+from .base import (ALLOW_PRIVATE_FIELD, Connector, DeliveryError, InboundEvent, PermanentDeliveryError, PollResult,
+                   SettingField, last_inbound)
 from .text import html_to_text
 
 FETCH_BATCH = 50

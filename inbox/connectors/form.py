@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
-from .base import ALLOW_PRIVATE_FIELD, Connector, InboundEvent, InvalidPayload, PermanentDeliveryError, SettingField, last_inbound
+from .base import (ALLOW_PRIVATE_FIELD, Connector, InboundEvent, InvalidPayload, PermanentDeliveryError, SettingField,
+                   last_inbound)
 from .email import SmtpSender, build_reply
 
 MAX_MESSAGE = 5000

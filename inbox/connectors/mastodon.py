@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 
 from flask_babel import lazy_gettext as _l
 
-from .base import (ALLOW_PRIVATE_FIELD, Connector, InboundEvent, InvalidPayload, PermanentDeliveryError, PollResult, SettingField,
-                   last_inbound)
+from .base import (ALLOW_PRIVATE_FIELD, Connector, InboundEvent, InvalidPayload, PermanentDeliveryError, PollResult,
+                   SettingField, last_inbound)
 from .text import html_to_text
 
 PAGE_SIZE = 40
