@@ -32,9 +32,13 @@ def create_user(email, name, role, password, locale):
         raise click.ClickException(f"A user with e-mail {email} already exists.")
     if len(password) < 8:
         raise click.ClickException("The password must have at least 8 characters.")
+    from .services import audit
+
     user = User(email=email, name=name, role=role, locale=locale)
     user.set_password(password)
     db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", user, role=role, via="cli")
     db.session.commit()
     click.echo(f"Created {role} {email} (id {user.id}).")
 
@@ -99,19 +103,27 @@ def revoke_token(token_id, raw, email, list_only):
 @click.option("--name", required=True)
 @click.option("--kind", default="api", show_default=True)
 @click.option("--callback-url", default=None, help="Where replies are POSTed (generic API channel).")
+@click.option("--allow-private-network", is_flag=True,
+              help="Allow destinations on private or loopback addresses for this channel.")
 @with_appcontext
-def create_channel(name, kind, callback_url):
+def create_channel(name, kind, callback_url, allow_private_network):
     """Create a channel and print its id and signing secret."""
-    from .services.callbacks import UnsafeCallbackError, check_callback_url
+    from .services import audit, outbound
 
+    settings = {"callback_url": callback_url} if callback_url else {}
+    if allow_private_network:
+        settings[outbound.ALLOW_SETTING] = "1"
     if callback_url:
         try:
-            check_callback_url(callback_url)
-        except UnsafeCallbackError as exc:
-            raise click.ClickException(str(exc))
-    channel = Channel(name=name, kind=kind, settings={"callback_url": callback_url} if callback_url else {},
-                      secrets={"signing_secret": Channel.new_secret()})
+            outbound.check_url(callback_url, allow=outbound.private_allowed(settings=settings),
+                               require_resolution=True)
+        except outbound.UnsafeDestinationError as exc:
+            raise click.ClickException(f"--callback-url: {exc}")
+    channel = Channel(name=name, kind=kind, settings=settings, secrets={"signing_secret": Channel.new_secret()})
     db.session.add(channel)
+    db.session.flush()
+    audit.record("channel.create", channel, kind=kind, via="cli",
+                 allow_private_network=allow_private_network or None)
     db.session.commit()
     click.echo(json.dumps({"id": channel.id, "name": name, "signing_secret": channel.signing_secret}))
 

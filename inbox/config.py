@@ -75,8 +75,11 @@ def load_config(instance_path: str) -> dict:
         # Sign-in throttling (Flask-Limiter on Redis): per address, and failed attempts per account.
         "LOGIN_RATE_LIMIT": os.environ.get("PARVIS_LOGIN_RATE_LIMIT", "30 per minute"),
         "LOGIN_LOCKOUT_LIMIT": os.environ.get("PARVIS_LOGIN_LOCKOUT", "5 per 15 minutes"),
-        # Outbound callbacks to private, loopback or link-local addresses are refused unless allowed.
-        "ALLOW_PRIVATE_CALLBACKS": os.environ.get("PARVIS_ALLOW_PRIVATE_CALLBACKS", "0") == "1",
+        # Every outbound destination (callbacks, network APIs, IMAP/SMTP, alert SMTP) on a private,
+        # loopback or link-local address is refused unless allowed here or per channel
+        # (services/outbound.py). PARVIS_ALLOW_PRIVATE_CALLBACKS is the former name.
+        "ALLOW_PRIVATE_DESTINATIONS": "1" in (os.environ.get("PARVIS_ALLOW_PRIVATE_DESTINATIONS", "0"),
+                                              os.environ.get("PARVIS_ALLOW_PRIVATE_CALLBACKS", "0")),
         # Personal data: after this many months, authors are anonymised and message bodies purged.
         "RETENTION_MONTHS": int(os.environ.get("PARVIS_RETENTION_MONTHS", "24")),
         "AUDIT_RETENTION_MONTHS": int(os.environ.get("PARVIS_AUDIT_RETENTION_MONTHS", "12")),

@@ -86,10 +86,10 @@ def app(backend, tmp_root, redis_client, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "test-secret-key")
     # Test callbacks listen on loopback: allow it here and in worker processes (tests/test_web_security.py
     # checks the refusal with the production default).
-    monkeypatch.setenv("PARVIS_ALLOW_PRIVATE_CALLBACKS", "1")
+    monkeypatch.setenv("PARVIS_ALLOW_PRIVATE_DESTINATIONS", "1")
     application = create_app({
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": REDIS_URL,
-        "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test-secret-key", "ALLOW_PRIVATE_CALLBACKS": True,
+        "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test-secret-key", "ALLOW_PRIVATE_DESTINATIONS": True,
     })
     with application.app_context():
         if backend not in _migrated:

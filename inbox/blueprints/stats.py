@@ -6,7 +6,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from ..extensions import db
 from ..models import Channel, Label, URGENCIES
 from ..security import role_required
-from ..services import settings
+from ..services import audit, settings
 from ..services.business_hours import WEEKDAYS
 from ..services.dashboard import dashboard
 from ..services.settings import SettingsError
@@ -71,8 +71,10 @@ def _label(kind, value):
 @bp.route("/export.csv")
 @role_required("supervisor", "admin")
 def export():
-    """One CSV row per conversation with all its timings and labels."""
+    """One CSV row per conversation with all its timings and labels (the export is audited)."""
     filters = _filters()
+    audit.record("stats.export", None, filters=filters.as_args())
+    db.session.commit()
     return Response(stream_with_context(csv_chunks(filters)), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=parvis-conversations.csv"})
 
@@ -95,6 +97,7 @@ def settings_page():
                 "closed_days": [d.strip() for d in form.get("closed_days", "").split() if d.strip()],
                 "public_holidays": form.get("public_holidays") == "1"})
             settings.save_sla_targets({u: _target(form, u) for u in URGENCIES})
+            audit.record("settings.update", None, sections=["calendar", "sla_targets"])
         except SettingsError as exc:
             db.session.rollback()
             flash(_("Settings not saved: %(error)s", error=str(exc)), "error")

@@ -15,6 +15,9 @@ from datetime import datetime
 import redis
 import requests
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from ..services import outbound
 
 log = logging.getLogger(__name__)
 MODERATION_ACTIONS = ("hide", "unhide", "delete")
@@ -73,6 +76,14 @@ class SettingField:
     secret: bool = False
     default: str = ""
     kind: str = "text"  # text | int | bool
+    # "url" or "host": where the server connects; checked by services.outbound when saved.
+    destination: str = ""
+
+
+# Every connector that connects somewhere offers this switch (see services/outbound.py).
+ALLOW_PRIVATE_FIELD = SettingField(
+    outbound.ALLOW_SETTING, _l("Allow private or loopback addresses (1 = yes; administrators only, e.g. a server "
+                               "on the local network)"), required=False, default="0", kind="bool")
 
 
 class Connector:
@@ -151,10 +162,26 @@ class Connector:
         return value
 
     @property
+    def allow_private(self) -> bool:
+        """Whether an administrator allowed private destinations (instance or this channel)."""
+        return outbound.private_allowed(self.channel)
+
+    @property
     def session(self) -> requests.Session:
         if self._session is None:
-            self._session = requests.Session()
+            # Connections reach only checked public addresses unless private ones are allowed.
+            self._session = outbound.http_session(self.allow_private)
         return self._session
+
+    def refused(self, exc: outbound.UnsafeDestinationError, field: str | None = None) -> PermanentDeliveryError:
+        """Record a refused destination (audit trail, committed with the caller's error) and
+        return the error to raise: nothing was sent."""
+        from ..services import audit
+
+        log.warning("channel %s: outbound destination refused: %s", self.channel.id, exc)
+        audit.record("outbound.refused", self.channel, kind=self.kind, field=field, host=exc.host,
+                     address=exc.address, reason=exc.reason)
+        return PermanentDeliveryError(f"{self.kind}: refused destination: {exc}")
 
     def rate_limit_delay(self, response: requests.Response) -> float | None:
         """Seconds to wait before the next call, read from the network's rate headers."""
@@ -180,11 +207,20 @@ class Connector:
         attempts = config.get("CONNECTOR_HTTP_ATTEMPTS", 3) if idempotent else 1
         backoff = config.get("CONNECTOR_BACKOFF_SECONDS", 0.5)
         kwargs.setdefault("timeout", config.get("DELIVERY_TIMEOUT_SECONDS", 10))
+        # Checked again right before every call (the settings may predate the guard); the session
+        # then connects only to the addresses it checked itself (DNS rebinding).
+        try:
+            outbound.check_url(url, allow=self.allow_private)
+        except outbound.UnsafeDestinationError as exc:
+            raise self.refused(exc) from None
         for attempt in range(1, attempts + 1):
             self._wait_for_rate_limit()
             try:
                 response = self.session.request(method, url, **kwargs)
             except requests.RequestException as exc:
+                refusal = outbound.find_refusal(exc)
+                if refusal is not None:
+                    raise self.refused(refusal) from None
                 if attempt == attempts:
                     # Never the URL itself: its query string may carry an access token.
                     host = urlsplit(url).netloc

@@ -18,8 +18,9 @@ from flask_babel import lazy_gettext as _l
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from .base import (Connector, DeliveryError, InboundEvent, PermanentDeliveryError, PollResult, SettingField,
-                   last_inbound)
+from ..services import outbound
+from .base import (ALLOW_PRIVATE_FIELD, Connector, DeliveryError, InboundEvent, PermanentDeliveryError, PollResult,
+                   SettingField, last_inbound)
 from .text import html_to_text
 
 FETCH_BATCH = 50
@@ -51,10 +52,9 @@ class SmtpSender:
         port = int(self.c.setting("smtp_port", 465 if security == "ssl" else 587))
         timeout = 30
         try:
-            if security == "ssl":
-                client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
-            else:
-                client = smtplib.SMTP(host, port, timeout=timeout)
+            # Connects only to checked public addresses unless an administrator allowed private ones.
+            client = outbound.smtp_client(host, port, implicit_tls=security == "ssl", timeout=timeout,
+                                          context=ssl.create_default_context(), allow=self.c.allow_private)
             with client:
                 if security == "starttls":
                     client.starttls(context=ssl.create_default_context())
@@ -65,6 +65,8 @@ class SmtpSender:
                 if user and password and client.has_extn("auth"):
                     client.login(user, password)
                 client.send_message(message)
+        except outbound.UnsafeDestinationError as exc:
+            raise self.c.refused(exc, "smtp_host") from None
         except smtplib.SMTPAuthenticationError as exc:
             raise PermanentDeliveryError(f"SMTP login refused: {exc.smtp_code} {exc.smtp_error!r}") from exc
         except smtplib.SMTPResponseException as exc:
@@ -102,17 +104,18 @@ class EmailConnector(Connector):
     kind = "email"
     can_poll = True
     fields = (
-        SettingField("imap_host", _l("IMAP server")),
+        SettingField("imap_host", _l("IMAP server"), destination="host"),
         SettingField("imap_port", _l("IMAP port"), required=False, default="993", kind="int"),
         SettingField("imap_ssl", _l("IMAP over TLS"), required=False, default="1", kind="bool"),
         SettingField("imap_folder", _l("Folder"), required=False, default="INBOX"),
         SettingField("username", _l("User name")),
         SettingField("password", _l("Password"), secret=True),
-        SettingField("smtp_host", _l("SMTP server")),
+        SettingField("smtp_host", _l("SMTP server"), destination="host"),
         SettingField("smtp_port", _l("SMTP port"), required=False, default="587", kind="int"),
         SettingField("smtp_security", _l("SMTP security (ssl, starttls or none)"), required=False, default="starttls"),
         SettingField("from_address", _l("Sender address")),
         SettingField("from_name", _l("Sender name"), required=False),
+        ALLOW_PRIVATE_FIELD,
     )
 
     def _imap(self) -> IMAPClient:
@@ -120,9 +123,12 @@ class EmailConnector(Connector):
         use_ssl = str(self.setting("imap_ssl", "1")) in ("1", "true", "True", "on")
         port = int(self.setting("imap_port", 993 if use_ssl else 143))
         try:
-            client = IMAPClient(host, port=port, ssl=use_ssl, timeout=30)
+            # Connects only to checked public addresses unless an administrator allowed private ones.
+            client = outbound.imap_client(host, port, use_ssl=use_ssl, timeout=30, allow=self.allow_private)
             client.login(self.require(self.setting("username"), "username"),
                          self.require(self.secret("password"), "password"))
+        except outbound.UnsafeDestinationError as exc:
+            raise self.refused(exc, "imap_host") from None
         except LoginError as exc:
             raise PermanentDeliveryError(f"IMAP login refused: {exc}") from exc
         except (OSError, IMAPClientError) as exc:

@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
-from .base import Connector, InboundEvent, InvalidPayload, PermanentDeliveryError, SettingField, last_inbound
+from .base import (ALLOW_PRIVATE_FIELD, Connector, InboundEvent, InvalidPayload, PermanentDeliveryError, SettingField,
+                   last_inbound)
 from .email import SmtpSender, build_reply
 
 MAX_MESSAGE = 5000
@@ -23,12 +24,13 @@ class FormConnector(Connector):
         SettingField("allowed_origins", _l("Allowed origins (https://www.example.fr, comma-separated)"),
                      required=False),
         SettingField("thanks_url", _l("Page shown after sending (optional)"), required=False),
-        SettingField("smtp_host", _l("SMTP server for the answers"), required=False),
+        SettingField("smtp_host", _l("SMTP server for the answers"), required=False, destination="host"),
         SettingField("smtp_port", _l("SMTP port"), required=False, default="587", kind="int"),
         SettingField("smtp_security", _l("SMTP security (ssl, starttls or none)"), required=False, default="starttls"),
         SettingField("smtp_username", _l("SMTP user name"), required=False),
         SettingField("smtp_password", _l("SMTP password"), required=False, secret=True),
         SettingField("from_address", _l("Sender address"), required=False),
+        ALLOW_PRIVATE_FIELD,
     )
 
     def origin_allowed(self, origin: str | None) -> bool:

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 
 from flask_babel import lazy_gettext as _l
 
-from .base import (Connector, InboundEvent, InvalidPayload, PermanentDeliveryError, PollResult, SettingField,
-                   last_inbound)
+from .base import (ALLOW_PRIVATE_FIELD, Connector, InboundEvent, InvalidPayload, PermanentDeliveryError, PollResult,
+                   SettingField, last_inbound)
 from .text import html_to_text
 
 PAGE_SIZE = 40
@@ -25,9 +25,10 @@ class MastodonConnector(Connector):
     kind = "mastodon"
     can_poll = True
     fields = (
-        SettingField("base_url", _l("Instance address (https://...)")),
+        SettingField("base_url", _l("Instance address (https://...)"), destination="url"),
         SettingField("access_token", _l("Access token (scopes read:notifications read:statuses write:statuses)"),
                      secret=True),
+        ALLOW_PRIVATE_FIELD,
     )
 
     @property

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from flask_babel import lazy_gettext as _l
 
-from .base import Connector, InboundEvent, InvalidPayload, SettingField
+from .base import ALLOW_PRIVATE_FIELD, Connector, InboundEvent, InvalidPayload, SettingField
 
 # Graph API error codes that mean "too many calls" (application, user, page, business use case).
 RATE_LIMIT_CODES = {4, 17, 32, 613, 80001, 80002, 80004, 80005, 80006, 80008}
@@ -178,7 +178,9 @@ class FacebookConnector(MetaConnector):
                      secret=True),
         SettingField("app_secret", _l("App secret (checks the webhook signatures)"), secret=True),
         SettingField("verify_token", _l("Webhook verify token"), secret=True),
-        SettingField("graph_url", _l("Graph API address"), required=False, default="https://graph.facebook.com"),
+        SettingField("graph_url", _l("Graph API address"), required=False, default="https://graph.facebook.com",
+                     destination="url"),
+        ALLOW_PRIVATE_FIELD,
     )
     _VERBS = {"add": "message", "edited": "edit", "edit": "edit", "remove": "delete", "hide": "hide",
               "unhide": "unhide"}
@@ -257,7 +259,9 @@ class InstagramConnector(FacebookConnector):
                      secret=True),
         SettingField("app_secret", _l("App secret (checks the webhook signatures)"), secret=True),
         SettingField("verify_token", _l("Webhook verify token"), secret=True),
-        SettingField("graph_url", _l("Graph API address"), required=False, default="https://graph.facebook.com"),
+        SettingField("graph_url", _l("Graph API address"), required=False, default="https://graph.facebook.com",
+                     destination="url"),
+        ALLOW_PRIVATE_FIELD,
     )
 
     def _change(self, entry, field, value):

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from flask_babel import lazy_gettext as _l
 
-from .base import Connector, InboundEvent, InvalidPayload, PollResult, SettingField
+from .base import ALLOW_PRIVATE_FIELD, Connector, InboundEvent, InvalidPayload, PollResult, SettingField
 from .text import html_to_text
 
 PAGE_SIZE = 100
@@ -30,7 +30,9 @@ class YouTubeConnector(Connector):
     fields = (
         SettingField("channel_id", _l("YouTube channel id (UC...)")),
         SettingField("access_token", _l("OAuth access token (scope youtube.force-ssl)"), secret=True),
-        SettingField("api_url", _l("API address"), required=False, default="https://www.googleapis.com"),
+        SettingField("api_url", _l("API address"), required=False, default="https://www.googleapis.com",
+                     destination="url"),
+        ALLOW_PRIVATE_FIELD,
     )
 
     @property

@@ -7,7 +7,7 @@ from ..connectors import CONNECTORS, DeliveryError, connector_for
 from ..extensions import db
 from ..models import Channel, User
 from ..models.base import utcnow
-from . import audit
+from . import audit, outbound
 
 MIN_POLL_INTERVAL = 30
 MAX_POLL_INTERVAL = 86400
@@ -44,7 +44,30 @@ def _clean(kind: str, values: dict, keep_secrets: dict | None = None) -> tuple[d
             errors[spec.name] = _l("must start with https://")
             continue
         settings[spec.name] = value
+    _check_destinations(kind, settings, errors)
     return settings, secrets, errors
+
+
+def _check_destinations(kind: str, settings: dict, errors: dict) -> None:
+    """Refuse, field by field, a destination on a private or loopback address (unless allowed)."""
+    if outbound.private_allowed(settings=settings):
+        return
+    for spec in CONNECTORS[kind].fields:
+        value = settings.get(spec.name)
+        if not spec.destination or not value or spec.name in errors:
+            continue
+        try:
+            if spec.destination == "url":
+                outbound.check_url(value)
+            else:
+                outbound.check_host(value)
+        except outbound.UnsafeDestinationError as exc:
+            if exc.address:
+                errors[spec.name] = _l("refused: %(host)s is a private, loopback or reserved address (%(address)s); "
+                                       "an administrator can allow private addresses for this channel",
+                                       host=exc.host, address=exc.address)
+            else:
+                errors[spec.name] = _l("not a valid address")
 
 
 def _interval(value) -> int:
@@ -72,7 +95,8 @@ def create_channel(kind: str, name: str, values: dict, user: User | None, poll_i
                       poll_interval_seconds=_interval(poll_interval_seconds), next_poll_at=utcnow())
     db.session.add(channel)
     db.session.flush()
-    audit.record("channel.create", channel, user=user, kind=kind)
+    audit.record("channel.create", channel, user=user, kind=kind,
+                 allow_private_network=outbound.channel_allows(settings) or None)
     db.session.commit()
     return channel
 
@@ -85,6 +109,10 @@ def update_channel(channel: Channel, name: str, values: dict, user: User | None,
     if errors:
         raise ChannelError(errors)
     channel.name = name.strip()[:120]
+    allowed_before = outbound.channel_allows(channel.settings)
+    allowed_now = outbound.channel_allows(settings)
+    if allowed_before != allowed_now:
+        audit.record("channel.allow_private_network", channel, user=user, allowed=allowed_now)
     channel.settings = settings
     channel.secrets = secrets
     if poll_interval_seconds is not None:

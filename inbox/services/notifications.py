@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from ..extensions import db
 from ..models import Note, Notification, User
 from ..models.base import utcnow
-from . import events
+from . import events, outbound
 
 log = logging.getLogger(__name__)
 MAX_EMAIL_ATTEMPTS = 5
@@ -151,7 +151,10 @@ def send_pending_emails() -> int:
         return 0
     sent = 0
     try:
-        with smtplib.SMTP(host, current_app.config.get("SMTP_PORT", 25), timeout=10) as smtp:
+        # The alert relay comes from the operator's own configuration (SMTP_HOST), not from anything
+        # a user of the application can set: it is trusted, and is often a local relay (localhost).
+        with outbound.smtp_client(host, int(current_app.config.get("SMTP_PORT", 25)), timeout=10,
+                                  allow=True) as smtp:
             for notification in pending:
                 notification.email_attempts += 1
                 try:

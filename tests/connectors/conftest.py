@@ -6,6 +6,7 @@ from werkzeug.serving import make_server
 
 from inbox.extensions import db
 from inbox.models import Channel
+from inbox.services.outbound import ALLOW_SETTING
 
 
 @pytest.fixture(autouse=True)
@@ -14,10 +15,18 @@ def fast_backoff(app):
     app.config["DELIVERY_TIMEOUT_SECONDS"] = 5
 
 
+@pytest.fixture(autouse=True)
+def private_destinations_per_channel(app):
+    """Connector tests talk to fake networks on loopback: not through the instance-wide switch, but
+    the way an administrator allows it for one channel (its allow_private_network setting)."""
+    app.config["ALLOW_PRIVATE_DESTINATIONS"] = False
+
+
 @pytest.fixture
 def make_channel(factory):
     def make(kind, settings=None, secrets=None, name=None, **columns):
-        channel = Channel(kind=kind, name=name or f"{kind} channel", settings=settings or {},
+        settings = {ALLOW_SETTING: "1", **(settings or {})}
+        channel = Channel(kind=kind, name=name or f"{kind} channel", settings=settings,
                           secrets={"signing_secret": Channel.new_secret(), **(secrets or {})}, **columns)
         db.session.add(channel)
         db.session.commit()

@@ -25,7 +25,7 @@ def test_add_check_and_disable_a_mastodon_channel(app, client, factory):
         assert Channel.query.count() == 0
         created = client.post("/admin/channels/new/mastodon", data={
             "name": "Mastodon de la mairie", "base_url": mastodon.url, "access_token": TOKEN,
-            "poll_interval_seconds": "60"})
+            "poll_interval_seconds": "60", "allow_private_network": "1"})
         assert created.status_code == 303
         channel = Channel.query.one()
         assert channel.secrets["access_token"] == TOKEN and channel.poll_interval_seconds == 60
@@ -35,7 +35,8 @@ def test_add_check_and_disable_a_mastodon_channel(app, client, factory):
         assert "La connexion fonctionne : @mairie" in checked.get_data(as_text=True)
         # Saving without retyping the secret keeps it.
         client.post(f"/admin/channels/{channel.id}", data={"name": "Mastodon", "base_url": mastodon.url,
-                                                          "poll_interval_seconds": "120"})
+                                                          "poll_interval_seconds": "120",
+                                                          "allow_private_network": "1"})
         db.session.expire_all()
         assert db.session.get(Channel, channel.id).secrets["access_token"] == TOKEN
         client.post(f"/admin/channels/{channel.id}/disable")

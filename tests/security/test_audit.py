@@ -83,3 +83,26 @@ def test_csv_export_neutralises_spreadsheet_formulas(client, factory):
     rows = list(csv.DictReader(io.StringIO(client.get("/audit/export.csv?action=auth.login")
                                            .get_data(as_text=True))))
     assert [r["user_email"] for r in rows] == ["'=1+1@parvis.example"]
+
+
+def test_exports_settings_and_accounts_made_outside_the_inbox_are_in_the_trail(app, client, factory):
+    """The statistics export, the SLA / calendar settings and CLI account creation are audited
+    and appear in the trail and its CSV export like every other action."""
+    admin = factory.user(role="admin", email="admin@parvis.example")
+    login(client, admin)
+    assert client.get("/stats/export.csv?from=2025-11-01&to=2025-12-02").status_code == 200
+    form = {"timezone": "Europe/Paris", "hours_monday": "09:00-12:00", "sla_critical_kind": "wall",
+            "sla_critical_amount": "15", "sla_high_kind": "business", "sla_high_amount": "60",
+            "sla_normal_kind": "business_days", "sla_normal_amount": "2", "sla_low_kind": "none"}
+    assert client.post("/stats/settings", data=form).status_code == 303
+    result = app.test_cli_runner().invoke(args=["create-user", "--email", "new@parvis.example", "--name", "N",
+                                                "--role", "supervisor", "--password", "long enough pw"])
+    assert result.exit_code == 0, result.output
+    events = {e.action: e for e in AuditEvent.query}
+    assert events["stats.export"].user_id == admin.id and events["stats.export"].detail["filters"]["from"]
+    assert events["settings.update"].user_id == admin.id
+    assert events["user.create"].detail == {"role": "supervisor", "via": "cli"}
+    exported = client.get("/audit/export.csv").get_data(as_text=True)
+    assert {"stats.export", "settings.update", "user.create"} <= {row[4] for row in csv.reader(io.StringIO(exported))}
+    page = client.get("/audit/?action=settings").get_data(as_text=True)
+    assert "settings.update" in page

@@ -135,15 +135,16 @@ def test_private_loopback_and_malformed_callbacks_are_refused(url):
 
 
 def test_private_callbacks_are_refused_by_default_and_allowed_by_the_setting(monkeypatch, tmp_path):
+    monkeypatch.delenv("PARVIS_ALLOW_PRIVATE_DESTINATIONS", raising=False)
     monkeypatch.delenv("PARVIS_ALLOW_PRIVATE_CALLBACKS", raising=False)
-    assert load_config(str(tmp_path))["ALLOW_PRIVATE_CALLBACKS"] is False
+    assert load_config(str(tmp_path))["ALLOW_PRIVATE_DESTINATIONS"] is False
     assert check_callback_url("http://127.0.0.1:9/x", allow_private=True) == "http://127.0.0.1:9/x"
 
 
 def test_a_reply_to_a_loopback_callback_fails_visibly_without_a_request(app, client, factory):
     from tests.callback_server import CallbackServer
 
-    app.config["ALLOW_PRIVATE_CALLBACKS"] = False
+    app.config["ALLOW_PRIVATE_DESTINATIONS"] = False
     with CallbackServer() as callback:
         channel = factory.channel(callback_url=callback.url)
         post_signed(client, channel, factory.payload())
@@ -156,7 +157,7 @@ def test_a_reply_to_a_loopback_callback_fails_visibly_without_a_request(app, cli
 
 
 def test_create_channel_refuses_a_private_callback(app, monkeypatch):
-    app.config["ALLOW_PRIVATE_CALLBACKS"] = False
+    app.config["ALLOW_PRIVATE_DESTINATIONS"] = False
     result = app.test_cli_runner().invoke(args=["create-channel", "--name", "x", "--callback-url", "http://10.0.0.1/"])
     assert result.exit_code != 0 and "private or loopback" in result.output
 
