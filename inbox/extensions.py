@@ -37,23 +37,3 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(connection):
-    """SQLite: a web request that changes something takes the write lock when its transaction
-    starts (BEGIN IMMEDIATE); everything else keeps the sqlite3 module's behaviour (reads in
-    autocommit, a deferred BEGIN before the first write).
-
-    A deferred transaction that reads, then writes after another process (the worker, another web
-    thread) committed, fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT): the busy
-    timeout cannot help it. Taking the lock up front makes such requests queue within busy_timeout
-    instead; readers are never blocked in WAL mode. Only requests: their session ends with the
-    request, so the lock is never held by an idle session (a worker's or a shell's could be).
-    PostgreSQL, the production database, is untouched.
-    """
-    if connection.dialect.name != "sqlite":
-        return
-    from flask import has_request_context, request
-
-    if has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
