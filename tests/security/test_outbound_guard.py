@@ -249,7 +249,8 @@ def test_configuration_refuses_private_destinations_naming_the_field(app, kind, 
     with app.test_request_context(), pytest.raises(channels.ChannelError) as raised:
         channels.create_channel(kind, "x", _values(kind, field, form, host, extra), None)
     assert list(raised.value.errors) == [field] and Channel.query.count() == 0
-    assert "private, loopback or reserved" in str(raised.value)
+    # French by default (the interface's first language), naming the refused host.
+    assert "adresse privée, locale ou réservée" in str(raised.value)
 
 
 @pytest.mark.parametrize("kind,field,form,extra", DESTINATION_FIELDS)
