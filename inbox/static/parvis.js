@@ -34,7 +34,7 @@
 
   function select(index) {
     var all = rows();
-    if (!all.length) { selectedId = null; selectedIndex = -1; return null; }
+    if (!all.length) return null;  // a list being swapped: keep the selection to restore it
     index = Math.max(0, Math.min(index, all.length - 1));
     all.forEach(function (row) { row.classList.remove("selected"); });
     var row = all[index];
@@ -82,7 +82,9 @@
   if (list) {
     var stored = parseInt(sessionStorage.getItem("parvis:selected-index") || "-1", 10);
     if (stored >= 0 && rows().length) select(stored);
-    document.body.addEventListener("htmx:afterSwap", function (event) {
+    // After settling, not after swapping: htmx's settle step gives rows that keep their id the
+    // attributes sent by the server, which would wipe a "selected" class set any earlier.
+    document.body.addEventListener("htmx:afterSettle", function (event) {
       if (event.target !== list) return;
       var checked = window.__parvisChecked || [];
       checked.forEach(function (id) {

@@ -54,7 +54,8 @@ def _ingest(client, factory, channel, n):
 def test_sigkill_mid_batch_then_restart_classifies_everything_exactly_once(app, client, factory, tmp_path):
     channel = factory.channel()
     _ingest(client, factory, channel, 400)
-    worker = _start_worker(app, tmp_path, "victim", batch=8)
+    # Batches of 64: the forward pass lasts long enough that the kill lands while a batch is held.
+    worker = _start_worker(app, tmp_path, "victim", batch=64)
     try:
         wait_for(lambda: _count("processing") > 0 and _count("done") > 0, timeout=90,
                  interval=0.01, message="the worker to hold a batch")
