@@ -128,7 +128,8 @@ def wait_for_worker(bench, worker, name: str, timeout: float = 180) -> None:
     while time.monotonic() < deadline:
         if worker.poll() is not None:
             raise RuntimeError(f"the worker exited; see bench/results/logs/{name}.log")
-        if any(w.name == name for w in Worker.all(connection=client)):
+        # With --processes N the worker processes register as "<name>-<pid>-...".
+        if any(w.name == name or w.name.startswith(name + "-") for w in Worker.all(connection=client)):
             return
         time.sleep(0.5)
     raise RuntimeError("the worker did not start in time")
