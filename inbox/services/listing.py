@@ -192,9 +192,6 @@ def encode_cursor(conversation: Conversation) -> str:
     return f"{conversation.urgency_rank}_{waiting}_{conversation.id}"
 
 
-cursor_of = encode_cursor
-
-
 def decode_cursor(value: str):
     """(rank, waiting_since or None, id), or None when `value` is not a cursor of ours."""
     try:
@@ -249,8 +246,9 @@ def conversation_query(filters: InboxFilters, user=None):
     conditions = _filter_conditions(filters, user)
     if conditions:
         query = query.where(*conditions)
-    if filters.after and decode_cursor(filters.after) is not None:
-        query = query.where(_after(decode_cursor(filters.after)))
+    cursor = decode_cursor(filters.after) if filters.after else None
+    if cursor is not None:
+        query = query.where(_after(cursor))
     # NULLS LAST is PostgreSQL's default for ASC, so this order walks ix_conversation_queue
     # (or ix_conversation_rank for "all") and stops after one page: no sort, no full scan.
     return query.order_by(

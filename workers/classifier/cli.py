@@ -130,11 +130,9 @@ def train_classifier(output, model_path, extra, no_public, corrections, sample_e
 def _stored_corrections() -> list[dict] | None:
     """The staff corrections of the Parvis database, or None when run without Parvis's app
     (`python -m workers.classifier.cli`)."""
-    try:
-        from flask import current_app
-        from flask.cli import ScriptInfo
-    except ImportError:  # pragma: no cover - Flask is a dependency of the project
-        return None
+    from flask import current_app  # imported here: the stand-alone classifier CLI runs without Flask
+    from flask.cli import ScriptInfo
+
     if current_app:
         app = current_app._get_current_object()
     else:
