@@ -1,13 +1,16 @@
 """Classification throughput (issue #3), each figure against a baseline from the same run.
 
     (a) the bare batched forward pass of the encoder on the texts (no rules, no database);
-    (b) the full worker path: claim a batch from the database, classify, write back, publish
-        (workers.classify.classify_batch with the configured batch size);
-    (c) the naive path: one message per job (classify_batch(1)), still in-process, so it
-        is a lower bound on the cost of one RQ job per message.
-The paths alternate chunk by chunk (64 messages), so load from elsewhere on the machine
-affects them alike; inference uses the worker's thread setting (PARVIS_TORCH_THREADS).
-Targets: (b)/(a) >= 0.85, (b)/(c) >= 3; the worker's resident memory with the model <= 700 MB.
+    (b) the full worker path: what a `parvis worker` runs for a wake-up job
+        (workers.classify.run_batches: claim a batch from the database, classify, write back,
+        apply the rules, publish);
+    (c) the naive path: one real RQ job per message (enqueued, taken by an RQ SimpleWorker,
+        the worker's own class, in this process with the model already loaded), each job
+        claiming, classifying, writing back and publishing its one message.
+The paths alternate round by round (256 messages), so load from elsewhere on the machine
+affects them alike; inference uses the worker's thread setting (PARVIS_TORCH_THREADS) and
+allocator settings. Targets: (b)/(a) >= 0.85, (b)/(c) >= 3; the worker's resident memory
+with the model <= 700 MB.
 
     python -m bench.classify          # on its own database, <PARVIS_BENCH_DATABASE>_classify
 
@@ -72,6 +75,42 @@ def _add_pending(app, texts: list[str], prefix: str) -> None:
                       "author": {"external_id": f"{prefix}-a{i}", "name": "Citoyen"}}
                      for i, text in enumerate(texts[start:start + 500], start)]
             ingest_messages(channel, items)
+        if db.engine.dialect.name == "postgresql":  # fresh statistics, as autovacuum keeps them
+            db.session.execute(db.text("ANALYZE message, conversation, conversation_cycle, author"))
+            db.session.commit()
+
+
+NAIVE_QUEUE = "bench-classify-one"
+
+
+def one_message_job() -> int:
+    """The naive design's job: classify one pending message."""
+    from workers.app import app_context
+    from workers.classify import classify_batch
+
+    with app_context():
+        return classify_batch(1)
+
+
+def _naive_round(redis_url: str, jobs: int) -> int:
+    """Enqueue `jobs` one-message jobs and let an RQ SimpleWorker run them; messages classified."""
+    import logging
+
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    connection = Redis.from_url(redis_url)
+    queue = Queue(NAIVE_QUEUE, connection=connection)
+    enqueued = [queue.enqueue("bench.classify.one_message_job", result_ttl=60) for _ in range(jobs)]
+    logging.getLogger("rq.worker").setLevel(logging.WARNING)
+    SimpleWorker([queue], connection=connection).work(burst=True, logging_level="WARNING")
+    done = 0
+    for job in enqueued:
+        job.refresh()
+        if job.get_status() != "finished":
+            raise RuntimeError(f"naive job {job.id} ended {job.get_status()}: {job.latest_result()}")
+        done += job.return_value()
+    return done
 
 
 def measure(database_url: str | None = None, redis_url: str | None = None, n: int = 1024, naive: int = 256) -> dict:
@@ -81,10 +120,12 @@ def measure(database_url: str | None = None, redis_url: str | None = None, n: in
     from workers.classifier import Classifier
 
     bench = Bench()
+    redis_url = redis_url or bench.redis_url
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url or bench.sqlalchemy_url,
-                      "REDIS_URL": redis_url or bench.redis_url, "LOG_FORMAT": "", "SECRET_KEY": "bench-secret-key"})
+                      "REDIS_URL": redis_url, "LOG_FORMAT": "", "SECRET_KEY": "bench-secret-key"})
     set_app(app)
     batch = app.config["CLASSIFY_BATCH_SIZE"]
+    per_round = 4 * batch
     from workers.worker import _limit_threads
 
     classify_jobs.tune_malloc()  # the same allocator settings and inference threads as a `parvis worker`
@@ -94,37 +135,40 @@ def measure(database_url: str | None = None, redis_url: str | None = None, n: in
     texts = datagen.random_texts(n, seed=33)
     classifier.classify(texts[:batch])  # warm-up: first-call allocations out of the timings
     stamp = time.time_ns()
-    singles_per_chunk = max(1, naive * batch // n)
+    singles_per_round = max(1, naive * per_round // n)
     _add_pending(app, texts, f"clf{stamp}")
 
-    # The three paths alternate chunk by chunk, so a busy neighbour slows them alike.
+    # The paths alternate round by round, so a busy neighbour slows them alike.
     seconds = {"forward": 0.0, "in_process": 0.0, "worker": 0.0, "single": 0.0}
     counts = {"worker": 0, "single": 0}
-    from workers.classify import classify_batch
-
     with app.app_context():
-        for start in range(0, n, batch):
-            chunk = texts[start:start + batch]
+        for start in range(0, n, per_round):
+            # (a) and the in-process classifier take the texts in the worker's claim size, as (b) does.
+            chunks = [texts[i:i + batch] for i in range(start, start + per_round, batch)]
             began = time.perf_counter()
-            classifier.encoder.encode(chunk, classifier.batch_size)
+            for chunk in chunks:
+                classifier.encoder.encode(chunk, classifier.batch_size)
             seconds["forward"] += time.perf_counter() - began
             began = time.perf_counter()
-            classifier.classify(chunk)
+            for chunk in chunks:
+                classifier.classify(chunk)
             seconds["in_process"] += time.perf_counter() - began
             began = time.perf_counter()
-            counts["worker"] += classify_batch(batch)
+            counts["worker"] += classify_jobs.run_batches(batch, max_batches=per_round // batch)
             seconds["worker"] += time.perf_counter() - began
-        _add_pending(app, texts[:naive], f"clf1-{stamp}")
-        for start in range(0, n, batch):
-            began = time.perf_counter()
-            classifier.encoder.encode(texts[start:start + batch], classifier.batch_size)
-            seconds["forward"] += time.perf_counter() - began
-            for _ in range(singles_per_chunk):
-                began = time.perf_counter()
-                counts["single"] += classify_batch(1)
-                seconds["single"] += time.perf_counter() - began
+    _add_pending(app, texts[:naive], f"clf1-{stamp}")
+    for start in range(0, n, per_round):
+        began = time.perf_counter()
+        for i in range(start, start + per_round, batch):
+            classifier.encoder.encode(texts[i:i + batch], classifier.batch_size)
+        seconds["forward"] += time.perf_counter() - began
+        began = time.perf_counter()
+        counts["single"] += _naive_round(redis_url, singles_per_round)
+        seconds["single"] += time.perf_counter() - began
     if counts["worker"] != n:
         raise RuntimeError(f"the worker path classified {counts['worker']} of {n} messages")
+    if counts["single"] != naive:
+        raise RuntimeError(f"the naive path classified {counts['single']} of {naive} messages")
     forward = 2 * n / seconds["forward"]
     in_process = n / seconds["in_process"]
     worker_path = counts["worker"] / seconds["worker"]
@@ -132,10 +176,11 @@ def measure(database_url: str | None = None, redis_url: str | None = None, n: in
     set_app(None)
     return {
         "messages": n, "batch_size": batch, "model_version": classifier.version,
+        "encoder_dtype": classifier.encoder.dtype,
         "forward_pass": {"per_second": round(forward, 1)},
         "classifier_in_process": {"per_second": round(in_process, 1)},
         "worker_path": {"per_second": round(worker_path, 1)},
-        "one_per_job": {"per_second": round(one_per_job, 1), "messages": counts["single"]},
+        "one_rq_job_per_message": {"per_second": round(one_per_job, 1), "messages": counts["single"]},
         "ratio_worker_vs_forward": round(worker_path / forward, 2),
         "ratio_worker_vs_one_per_job": round(worker_path / one_per_job, 2),
         "texts_per_forward_pass": classifier.batch_size,

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select, update
 
 from ..extensions import db
 from ..models import URGENCY_RANK, Conversation, Message, User
@@ -71,12 +71,28 @@ def refresh_classification(conversation_ids) -> None:
                Message.classify_status == "done")
         .order_by(Message.conversation_id, Message.created_at)
     ).all())
+    # One UPDATE executed for all of them (executemany); two shapes: with and without an urgency.
+    ranked, unranked = [], []
     for conversation_id, cycle_rank, any_rank, flagged in rows:
         best = cycle_rank if cycle_rank is not None else any_rank
-        values = {"flagged": bool(flagged), "sentiment": latest_sentiment.get(conversation_id)}
-        if best is not None:
-            values.update(urgency=_RANK_TO_URGENCY[best], urgency_rank=best)
-        db.session.execute(db.update(Conversation).where(Conversation.id == conversation_id).values(**values))
+        values = {"b_id": conversation_id, "b_flagged": bool(flagged),
+                  "b_sentiment": latest_sentiment.get(conversation_id)}
+        if best is None:
+            unranked.append(values)
+        else:
+            ranked.append({**values, "b_urgency": _RANK_TO_URGENCY[best], "b_urgency_rank": best})
+    table = Conversation.__table__
+    statement = update(table).where(table.c.id == bindparam("b_id")).values(
+        flagged=bindparam("b_flagged"), sentiment=bindparam("b_sentiment"))
+    if ranked:
+        db.session.execute(statement.values(urgency=bindparam("b_urgency"),
+                                            urgency_rank=bindparam("b_urgency_rank")), ranked)
+    if unranked:
+        db.session.execute(statement, unranked)
+    changed = set(ids)
+    for obj in list(db.session.identity_map.values()):  # Core statements: refresh loaded objects
+        if isinstance(obj, Conversation) and obj.id in changed:
+            db.session.expire(obj, ["flagged", "sentiment", "urgency", "urgency_rank"])
     sla.refresh_conversations(ids)
 
 

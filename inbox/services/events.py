@@ -23,3 +23,19 @@ def publish(kind: str, **payload) -> None:
         client.publish(events_channel(client), json.dumps({"kind": kind, **payload}, default=str))
     except redis.RedisError as exc:
         log.warning("live event %s not published: %s", kind, exc)
+
+
+def publish_many(kind: str, payloads) -> None:
+    """Publish one live update per payload in a single Redis round trip (a classified batch)."""
+    payloads = list(payloads)
+    if not payloads:
+        return
+    try:
+        client = get_redis()
+        channel = events_channel(client)
+        pipe = client.pipeline(transaction=False)
+        for payload in payloads:
+            pipe.publish(channel, json.dumps({"kind": kind, **payload}, default=str))
+        pipe.execute()
+    except redis.RedisError as exc:
+        log.warning("%d live events %s not published: %s", len(payloads), kind, exc)

@@ -9,9 +9,10 @@ import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import (FLAGS, MODERATION_REASONS, SENTIMENTS, URGENCIES, URGENCY_RANK, Channel, Conversation, Label,
+from ..models import (FLAGS, MODERATION_REASONS, SENTIMENTS, URGENCIES, URGENCY_RANK, Author, Channel, Conversation, Label,
                       Message, Rule, RuleApplication, User)
 from . import audit, events, moderation
 
@@ -134,9 +135,12 @@ def apply_rules(message_ids) -> int:
     if not ids:
         return 0
     rules = db.session.scalars(select(Rule).where(Rule.enabled.is_(True)).order_by(Rule.id)).all()
-    messages = db.session.scalars(select(Message).where(
+    query = select(Message).where(
         Message.id.in_(ids), Message.direction == "in", Message.classify_status == "done",
-        Message.visibility != "deleted").order_by(Message.id)).all()
+        Message.visibility != "deleted").order_by(Message.id).options(selectinload(Message.author))
+    if not rules:  # only the blocked authors' messages have something to do
+        query = query.join(Author, Author.id == Message.author_id).where(Author.blocked.is_(True))
+    messages = db.session.scalars(query).all()
     done = set()
     if rules:
         done = set(db.session.execute(select(RuleApplication.rule_id, RuleApplication.message_id).where(

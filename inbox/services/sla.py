@@ -7,7 +7,8 @@ classified counts as normal until the classifier decides.
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import URGENCY_RANK, ConversationCycle, Message
@@ -35,14 +36,9 @@ def deadline(start: datetime, urgency: str, targets=None, calendar=None) -> tupl
     return due, warn
 
 
-def refresh_cycle(cycle: ConversationCycle) -> None:
-    """Recompute the cycle's urgency and deadline while it waits for its first response."""
-    if cycle.first_response_at is not None or cycle.first_inbound_at is None:
-        return
-    db.session.flush()
-    rows = db.session.execute(select(Message.created_at, Message.urgency, Message.classify_status).where(
-        Message.conversation_id == cycle.conversation_id, Message.direction == "in",
-        Message.created_at >= cycle.first_inbound_at)).all()
+def _cycle_values(cycle: ConversationCycle, rows) -> dict:
+    """The urgency and deadline columns a waiting cycle should have, from the (created_at,
+    urgency, classify_status) rows of its conversation's inbound messages since it started."""
     targets, calendar = settings.sla_targets(), settings.calendar()
     best, severe = None, None
     for created_at, urgency, status in rows:
@@ -52,21 +48,66 @@ def refresh_cycle(cycle: ConversationCycle) -> None:
         candidate = deadline(created_at, urgency if classified else "normal", targets, calendar)
         if candidate and (best is None or candidate[0] < best[0]):
             best = candidate
-    previous_due = cycle.sla_due_at
-    cycle.urgency = severe
-    cycle.sla_due_at, cycle.sla_warn_at = best if best else (None, None)
-    if previous_due is not None and cycle.sla_due_at is not None and cycle.sla_due_at < previous_due \
+    due, warn = best if best else (None, None)
+    warned = cycle.sla_warned_at
+    if cycle.sla_due_at is not None and due is not None and due < cycle.sla_due_at \
             and cycle.sla_breach_notified_at is None:
-        cycle.sla_warned_at = None  # a tighter deadline deserves its own warning
+        warned = None  # a tighter deadline deserves its own warning
+    return {"urgency": severe, "sla_due_at": due, "sla_warn_at": warn, "sla_warned_at": warned}
+
+
+def _waiting(cycle: ConversationCycle) -> bool:
+    return cycle.first_response_at is None and cycle.first_inbound_at is not None
+
+
+def refresh_cycle(cycle: ConversationCycle) -> None:
+    """Recompute the cycle's urgency and deadline while it waits for its first response."""
+    if not _waiting(cycle):
+        return
+    db.session.flush()
+    rows = db.session.execute(select(Message.created_at, Message.urgency, Message.classify_status).where(
+        Message.conversation_id == cycle.conversation_id, Message.direction == "in",
+        Message.created_at >= cycle.first_inbound_at)).all()
+    for key, value in _cycle_values(cycle, rows).items():
+        setattr(cycle, key, value)
 
 
 def refresh_conversations(conversation_ids) -> None:
-    """After classification or moderation: refresh the deadlines of the cycles still waiting."""
+    """After classification or moderation: refresh the deadlines of the cycles still waiting.
+
+    Three statements whatever the number of conversations: the waiting cycles, the inbound
+    messages of their conversations since the earliest cycle start, one UPDATE executed for
+    the cycles whose values changed (executemany).
+    """
     ids = list(set(conversation_ids))
     if not ids:
         return
+    db.session.flush()
     cycles = db.session.scalars(select(ConversationCycle).where(
         ConversationCycle.conversation_id.in_(ids), ConversationCycle.first_response_at.is_(None),
         ConversationCycle.resolved_at.is_(None), ConversationCycle.first_inbound_at.is_not(None))).all()
+    if not cycles:
+        return
+    since = min(cycle.first_inbound_at for cycle in cycles)
+    by_conversation: dict[int, list] = {cycle.conversation_id: [] for cycle in cycles}
+    for conversation_id, created_at, urgency, status in db.session.execute(
+            select(Message.conversation_id, Message.created_at, Message.urgency, Message.classify_status).where(
+                Message.conversation_id.in_(list(by_conversation)), Message.direction == "in",
+                Message.created_at >= since)):
+        by_conversation[conversation_id].append((created_at, urgency, status))
+    changes = []
     for cycle in cycles:
-        refresh_cycle(cycle)
+        rows = [row for row in by_conversation[cycle.conversation_id] if row[0] >= cycle.first_inbound_at]
+        values = _cycle_values(cycle, rows)
+        if any(getattr(cycle, key) != value for key, value in values.items()):
+            changes.append((cycle, values))
+    if not changes:
+        return
+    table = ConversationCycle.__table__
+    db.session.execute(
+        update(table).where(table.c.id == bindparam("b_id")).values(
+            **{key: bindparam(f"b_{key}") for key in changes[0][1]}),
+        [{"b_id": cycle.id, **{f"b_{key}": value for key, value in values.items()}} for cycle, values in changes])
+    for cycle, values in changes:  # the Core statement bypassed the session: align the loaded objects
+        for key, value in values.items():
+            set_committed_value(cycle, key, value)

