@@ -40,9 +40,21 @@ def refresh_cycle(cycle: ConversationCycle) -> None:
     if cycle.first_response_at is not None or cycle.first_inbound_at is None:
         return
     db.session.flush()
-    rows = db.session.execute(select(Message.created_at, Message.urgency, Message.classify_status).where(
-        Message.conversation_id == cycle.conversation_id, Message.direction == "in",
-        Message.created_at >= cycle.first_inbound_at)).all()
+    rows = db.session.execute(waiting_messages(cycle.conversation_id, cycle.first_inbound_at)).all()
+    values = cycle_values(rows, cycle.sla_due_at, cycle.sla_breach_notified_at)
+    for name, value in values.items():
+        setattr(cycle, name, value)
+
+
+def waiting_messages(conversation_id, since: datetime):
+    """The inbound messages a waiting cycle's deadline is computed from: (created_at, urgency, status)."""
+    return select(Message.created_at, Message.urgency, Message.classify_status).where(
+        Message.conversation_id == conversation_id, Message.direction == "in", Message.created_at >= since)
+
+
+def cycle_values(rows, previous_due: datetime | None, breach_notified_at: datetime | None) -> dict:
+    """A waiting cycle's urgency, deadline and warning from its inbound messages (the rows of
+    waiting_messages()); sla_warned_at is reset when the deadline tightens."""
     targets, calendar = settings.sla_targets(), settings.calendar()
     best, severe = None, None
     for created_at, urgency, status in rows:
@@ -52,12 +64,12 @@ def refresh_cycle(cycle: ConversationCycle) -> None:
         candidate = deadline(created_at, urgency if classified else "normal", targets, calendar)
         if candidate and (best is None or candidate[0] < best[0]):
             best = candidate
-    previous_due = cycle.sla_due_at
-    cycle.urgency = severe
-    cycle.sla_due_at, cycle.sla_warn_at = best if best else (None, None)
-    if previous_due is not None and cycle.sla_due_at is not None and cycle.sla_due_at < previous_due \
-            and cycle.sla_breach_notified_at is None:
-        cycle.sla_warned_at = None  # a tighter deadline deserves its own warning
+    values = {"urgency": severe}
+    values["sla_due_at"], values["sla_warn_at"] = best if best else (None, None)
+    if previous_due is not None and values["sla_due_at"] is not None and values["sla_due_at"] < previous_due \
+            and breach_notified_at is None:
+        values["sla_warned_at"] = None  # a tighter deadline deserves its own warning
+    return values
 
 
 def refresh_conversations(conversation_ids) -> None:
