@@ -5,7 +5,7 @@ on an open day, in the institution's time zone (so DST changes are handled by zo
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -56,6 +56,12 @@ class BusinessCalendar:
     hours: dict = field(default_factory=lambda: dict(DEFAULT_HOURS))
     closed_days: frozenset = frozenset()
     public_holidays: bool = True
+
+    @cached_property
+    def cache_key(self) -> tuple:
+        """The calendar as a hashable value (for results computed from it, e.g. SLA deadlines)."""
+        hours = tuple(sorted((day, tuple(tuple(span) for span in spans)) for day, spans in self.hours.items()))
+        return self.timezone, hours, frozenset(self.closed_days), self.public_holidays
 
     def __post_init__(self):
         try:

@@ -14,6 +14,9 @@ from ..models import URGENCY_RANK, ConversationCycle, Message
 from . import settings
 
 DEFAULT_WARN_FRACTION = 0.8
+# (start, target, calendar, fraction) -> (due, warn): a pure function of its key, and
+# recomputed for every waiting message of a conversation each time a message arrives in it.
+_DEADLINES: dict = {}
 
 
 def deadline(start: datetime, urgency: str, targets=None, calendar=None) -> tuple[datetime, datetime] | None:
@@ -24,6 +27,16 @@ def deadline(start: datetime, urgency: str, targets=None, calendar=None) -> tupl
         return None
     calendar = calendar or settings.calendar()
     fraction = current_app.config.get("SLA_WARN_FRACTION", DEFAULT_WARN_FRACTION)
+    key = (start, tuple(sorted(target.items())), calendar.cache_key, fraction)
+    result = _DEADLINES.get(key)
+    if result is None:
+        if len(_DEADLINES) >= 10_000:
+            _DEADLINES.clear()
+        result = _DEADLINES[key] = _compute_deadline(start, target, calendar, fraction)
+    return result
+
+
+def _compute_deadline(start: datetime, target: dict, calendar, fraction: float) -> tuple[datetime, datetime]:
     if "business_days" in target:
         due = calendar.add_business_days(start, target["business_days"])
     elif target["clock"] == "wall":
