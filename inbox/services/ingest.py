@@ -284,11 +284,11 @@ def _store_in_thread(conversation_id: int, item: dict, message: dict, author: di
     statements = _statements()
     state = db.session.execute(statements["thread_state"], {"conversation_id": conversation_id}).one()
     channel_id, created_at = message["channel_id"], message["created_at"]
+    # Statements built once; the parameters name the columns (Core applies the Python defaults).
     if author is not None:
-        message["author_id"] = db.session.execute(
-            insert(Author).values(**author).returning(Author.id)).scalar_one()
-    message_id = db.session.execute(insert(Message).values(
-        **message, conversation_id=conversation_id).returning(Message.id)).scalar_one()
+        message["author_id"] = db.session.execute(statements["insert_author"], author).scalar_one()
+    message_id = db.session.execute(statements["insert_message"],
+                                    {**message, "conversation_id": conversation_id}).scalar_one()
 
     # The cycle (cycles.on_inbound).
     cycle_id, seq, resolved_at, first_response_at = state.cycle_id, state.seq, state.resolved_at, state.first_response_at
@@ -296,7 +296,7 @@ def _store_in_thread(conversation_id: int, item: dict, message: dict, author: di
         cycle = dict(channel_id=channel_id, conversation_id=conversation_id, seq=seq + 1 if cycle_id else 1,
                      opened_at=created_at, first_inbound_at=created_at)
         cycle.update(_waiting_cycle_values(conversation_id, created_at, None, None))
-        db.session.execute(insert(ConversationCycle).values(**cycle))
+        db.session.execute(statements["insert_cycle"], cycle)
     elif first_response_at is None:
         first_inbound_at = state.first_inbound_at
         if first_inbound_at is None or created_at < first_inbound_at:
@@ -307,10 +307,10 @@ def _store_in_thread(conversation_id: int, item: dict, message: dict, author: di
                    "sla_warn_at": state.sla_warn_at, "sla_warned_at": state.sla_warned_at}
         changed = {name: value for name, value in values.items() if value != current[name]}
         if changed:
-            db.session.execute(update(ConversationCycle).where(ConversationCycle.id == cycle_id).values(**changed))
+            db.session.execute(statements["update_cycle"], {**changed, "cycle_id": cycle_id})
 
     # The conversation (note_inbound).
-    values = {"message_count": func.coalesce(Conversation.message_count, 0) + 1}
+    values = {"conversation_id": conversation_id}  # message_count: incremented by the statement
     if state.status in ("resolved", "snoozed"):
         values.update(status="open", opened_at=created_at, resolved_at=None, first_response_at=None,
                       snoozed_until=None)
@@ -318,14 +318,14 @@ def _store_in_thread(conversation_id: int, item: dict, message: dict, author: di
         values["waiting_since"] = created_at
     if not state.message_count or state.last_message_at is None or created_at >= state.last_message_at:
         values.update(last_message_at=created_at, last_excerpt=message["body"][:280])
-    db.session.execute(update(Conversation).where(Conversation.id == conversation_id).values(**values))
+    db.session.execute(statements["update_conversation"], values)
     return IngestResult(None, created=True, answer={
         "id": message_id, "external_id": message["external_id"], "conversation_id": conversation_id})
 
 
 def _waiting_cycle_values(conversation_id: int, since, previous_due, breach_notified_at) -> dict:
     """Urgency, deadline and warning of a cycle waiting since `since` (after the message is inserted)."""
-    rows = db.session.execute(sla.waiting_messages(conversation_id, since)).all()
+    rows = db.session.execute(_statements()["waiting"], {"conversation_id": conversation_id, "since": since}).all()
     return sla.cycle_values(rows, previous_due, breach_notified_at)
 
 
@@ -374,6 +374,16 @@ def _statements() -> dict:
                    ConversationCycle.sla_breach_notified_at)
             .select_from(Conversation).outerjoin(ConversationCycle, ConversationCycle.id == latest_cycle)
             .where(Conversation.id == bindparam("conversation_id")))
+        tables = {name: model.__table__ for name, model in _THREAD_TABLES.items()}
+        _STATEMENTS["insert_author"] = insert(tables["author"]).returning(tables["author"].c.id)
+        _STATEMENTS["insert_message"] = insert(tables["message"]).returning(tables["message"].c.id)
+        _STATEMENTS["insert_cycle"] = insert(tables["cycle"])
+        _STATEMENTS["update_cycle"] = update(tables["cycle"]).where(tables["cycle"].c.id == bindparam("cycle_id"))
+        conversation = tables["conversation"]
+        _STATEMENTS["update_conversation"] = update(conversation).where(
+            conversation.c.id == bindparam("conversation_id")).values(
+            message_count=func.coalesce(conversation.c.message_count, 0) + 1)
+        _STATEMENTS["waiting"] = sla.waiting_messages(bindparam("conversation_id"), bindparam("since"))
         _STATEMENTS["thread_new_author"] = _thread_statement(new_author=True)
         _STATEMENTS["thread"] = _thread_statement(new_author=False)
     return _STATEMENTS
