@@ -98,8 +98,8 @@ def test_a_lost_race_is_retried_on_the_orm_path(client, factory, monkeypatch):
         finally:
             statements["lookup"] = real_lookup
 
-    original = ingest._store_new_thread
-    monkeypatch.setattr(ingest, "_store_new_thread", blind_lookup)
+    original = ingest._store_with_core
+    monkeypatch.setattr(ingest, "_store_with_core", blind_lookup)
     again = post_signed(client, channel, payload)
     assert calls == ["race-1"]
     assert again.status_code == 200 and again.get_json() == {**first, "status": "duplicate"}
@@ -200,3 +200,82 @@ def test_the_result_of_the_fast_path_still_gives_the_stored_message(app, factory
     result = ingest.ingest_messages(channel, items, [payload])[0]
     assert result.created and isinstance(result.message, Message)
     assert result.message.body == "Une question" and result.message.id == result.as_dict()["id"]
+
+
+def _answer(conversation, at):
+    cycle = ConversationCycle.query.filter_by(conversation_id=conversation.id).order_by(ConversationCycle.seq.desc()).first()
+    cycle.first_response_at = conversation.first_response_at = at
+    conversation.waiting_since = None
+
+
+def _resolve(conversation, at):
+    _answer(conversation, at)
+    cycle = ConversationCycle.query.filter_by(conversation_id=conversation.id).order_by(ConversationCycle.seq.desc()).first()
+    cycle.resolved_at = conversation.resolved_at = at
+    conversation.status = "resolved"
+
+
+def _snooze(conversation, at):
+    conversation.status, conversation.snoozed_until = "snoozed", at + ingest.sla.timedelta(days=2)
+
+
+def _classify_critical(conversation, at):
+    from inbox.services import sla
+
+    message = Message.query.filter_by(conversation_id=conversation.id).one()
+    message.classify_status, message.urgency = "done", "critical"
+    cycle = ConversationCycle.query.filter_by(conversation_id=conversation.id).one()
+    sla.refresh_cycle(cycle)  # as the worker does after classifying
+
+
+@pytest.mark.parametrize("state", [None, _answer, _resolve, _snooze, _classify_critical])
+@pytest.mark.parametrize("second", [
+    {"created_at": "2026-11-20T11:00:00+00:00"},
+    {"created_at": "2026-11-20T09:00:00+00:00"},  # delivered late: older than the first message
+    {"created_at": "2026-11-20T10:00:00+00:00", "author": {"external_id": "someone-else", "name": "Autre"}},
+])
+def test_existing_conversation_rows_are_those_of_the_orm_path(client, factory, state, second):
+    """A message that continues a conversation: the Core path writes what the ORM path
+    (_store_one + note_inbound + cycles.on_inbound + sla.refresh_cycle) writes, column by column."""
+    from datetime import datetime, timezone
+
+    fast_channel, orm_channel = factory.channel(), factory.channel(name="ORM")
+    first = factory.payload(external_id="t-1", author={"external_id": "citizen", "name": "Citoyen"})
+    for channel in (fast_channel, orm_channel):
+        assert post_signed(client, channel, first).status_code == 201
+        if state is not None:
+            conversation = Conversation.query.filter_by(channel_id=channel.id).one()
+            state(conversation, datetime(2026, 11, 20, 10, 30, tzinfo=timezone.utc))
+    db.session.commit()
+    payload = factory.payload(external_id="t-2", thread_external_id="t-1", text="Et la piscine, elle ouvre ?",
+                              **{"author": {"external_id": "citizen", "name": "Citoyen"}, **second})
+    answer = post_signed(client, fast_channel, payload).get_json()
+    assert answer["status"] == "created"
+    expected = _orm_store(orm_channel, payload)
+    db.session.expire_all()
+    fast, orm = db.session.get(Message, answer["id"]), db.session.get(Message, expected["id"])
+    assert fast.conversation_id == Conversation.query.filter_by(channel_id=fast_channel.id).one().id
+    assert _row(fast) == _row(orm)
+    assert _row(fast.conversation, SKIP - {"external_id"}) == _row(orm.conversation, SKIP - {"external_id"})
+    assert fast.conversation.message_count == 2
+    assert _row(fast.author) == _row(orm.author)
+    cycles = [[_row(c) for c in ConversationCycle.query.filter_by(conversation_id=m.conversation_id)
+               .order_by(ConversationCycle.seq)] for m in (fast, orm)]
+    assert cycles[0] == cycles[1]
+    assert len(cycles[0]) == (2 if state is _resolve else 1)
+
+
+def test_existing_conversation_takes_few_statements(client, factory):
+    channel = factory.channel()
+    post_signed(client, channel, factory.payload(external_id="s-1"))
+    channel = SimpleNamespace(id=channel.id, signing_secret=channel.signing_secret)
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert post_signed(client, channel, factory.payload(external_id="s-2", thread_external_id="s-1")).status_code == 201
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    # channel, lookup, conversation state, message, waiting messages, cycle, conversation
+    assert len(statements) <= 7, statements
+    assert Message.query.count() == 2 and Conversation.query.one().message_count == 2

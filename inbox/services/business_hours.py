@@ -5,7 +5,7 @@ on an open day, in the institution's time zone (so DST changes are handled by zo
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -57,6 +57,12 @@ class BusinessCalendar:
     closed_days: frozenset = frozenset()
     public_holidays: bool = True
 
+    @cached_property
+    def cache_key(self) -> tuple:
+        """The calendar as a hashable value (for results computed from it, e.g. SLA deadlines)."""
+        hours = tuple(sorted((day, tuple(tuple(span) for span in spans)) for day, spans in self.hours.items()))
+        return self.timezone, hours, frozenset(self.closed_days), self.public_holidays
+
     def __post_init__(self):
         try:
             ZoneInfo(self.timezone)
@@ -99,8 +105,22 @@ class BusinessCalendar:
             return False
         return bool(self.hours.get(WEEKDAYS[day.weekday()]))
 
-    def open_spans(self, day: date) -> list[tuple[datetime, datetime]]:
-        """The day's opening spans as aware UTC datetimes."""
+    @cached_property
+    def _spans_by_day(self) -> dict:
+        return {}
+
+    def open_spans(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        """The day's opening spans as aware UTC datetimes (remembered per day: deadlines ask for
+        the same few days again and again)."""
+        cache = self._spans_by_day
+        spans = cache.get(day)
+        if spans is None:
+            if len(cache) >= 4096:
+                cache.clear()
+            spans = cache[day] = tuple(self._compute_open_spans(day))
+        return spans
+
+    def _compute_open_spans(self, day: date) -> list[tuple[datetime, datetime]]:
         if not self.is_open_day(day):
             return []
         zone = self.zone

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 
 import redis
 from flask import current_app
-from sqlalchemy import Text, bindparam, insert, select, true, type_coerce, update
+from sqlalchemy import Text, bindparam, func, insert, select, true, type_coerce, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import noload
+from sqlalchemy.orm import aliased, noload
 
 from ..extensions import db
 from ..models import Author, Channel, Conversation, ConversationCycle, Message, Setting
@@ -117,9 +117,9 @@ def _conversation(channel: Channel, item: dict, author: Author) -> Conversation:
     return conversation
 
 
-def _store_one(channel: Channel, item: dict, raw: dict | None, checked: bool = False) -> IngestResult:
-    """Store one message with the ORM; `checked`: the caller has just seen it is not a duplicate."""
-    existing = None if checked else Message.query.filter_by(
+def _store_one(channel: Channel, item: dict, raw: dict | None) -> IngestResult:
+    """Store one message with the ORM (batches, and a single message after a lost race)."""
+    existing = Message.query.filter_by(
         channel_id=channel.id, external_id=item["external_id"]).first()
     if existing is not None:
         return IngestResult(existing, created=False)
@@ -204,10 +204,8 @@ def _store_single(channel: Channel, item: dict, raw) -> IngestResult:
     """
     for attempt in (1, 2):
         try:
-            result = _store_new_thread(channel.id, item, raw) if attempt == 1 else None
-            if result is None:
-                # An existing conversation (first attempt: not a duplicate), or a lost race.
-                result = _store_one(channel, item, raw, checked=attempt == 1)
+            # A lost race (a concurrent delivery of the same message) is retried on the ORM path.
+            result = _store_with_core(channel.id, item, raw) if attempt == 1 else _store_one(channel, item, raw)
             db.session.commit()
             return result
         except IntegrityError:
@@ -217,10 +215,10 @@ def _store_single(channel: Channel, item: dict, raw) -> IngestResult:
     raise AssertionError("unreachable")
 
 
-def _store_new_thread(channel_id: int, item: dict, raw) -> IngestResult | None:
-    """The common case in a few Core statements, no ORM objects: a duplicate, or a message that
-    starts a new conversation. Returns None when the conversation exists (the ORM path then
-    applies the reopening, cycle and SLA rules to it).
+def _store_with_core(channel_id: int, item: dict, raw) -> IngestResult:
+    """The single-message path in a few Core statements, no ORM objects: a duplicate, a message
+    that starts a new conversation, or one that continues an existing conversation
+    (_store_in_thread()).
 
     The same rows as _store_one() + note_inbound() + cycles.on_inbound() for a new conversation:
     one conversation (open, waiting since the message), its first cycle with the SLA deadline of
@@ -238,27 +236,29 @@ def _store_new_thread(channel_id: int, item: dict, raw) -> IngestResult | None:
     if message_id is not None:
         return IngestResult(None, created=False, answer={
             "id": message_id, "external_id": item["external_id"], "conversation_id": message_conversation_id})
-    if conversation_id is not None:
-        return None
     new_name, new_handle = author_data.get("name") or name, author_data.get("handle") or handle
     if author_id is not None and not anonymised and (new_name, new_handle) != (name, handle):
         db.session.execute(update(Author).where(Author.id == author_id).values(name=new_name, handle=new_handle))
     created_at, post = item["created_at"], item.get("post") or {}
+    message = dict(
+        channel_id=channel_id, external_id=item["external_id"], author_id=author_id,
+        parent_external_id=item.get("parent_external_id"), direction="in", body=item["text"],
+        permalink=item.get("permalink"), created_at=created_at, received_at=utcnow(), raw=raw,
+        classify_status="pending")
+    author = None if author_id is not None else dict(
+        channel_id=channel_id, external_id=author_data["external_id"], name=author_data.get("name"),
+        handle=author_data.get("handle"))
+    if conversation_id is not None:
+        return _store_in_thread(conversation_id, item, message, author)
     due = sla.deadline(created_at, "normal")
     rows = {
-        "author": None if author_id is not None else dict(
-            channel_id=channel_id, external_id=author_data["external_id"], name=author_data.get("name"),
-            handle=author_data.get("handle")),
+        "author": author,
         "conversation": dict(
             channel_id=channel_id, external_id=key, kind=item["kind"], author_id=author_id,
             post_external_id=post.get("external_id"), post_text=post.get("text"), post_url=post.get("url"),
             status="open", opened_at=created_at, waiting_since=created_at, last_message_at=created_at,
             last_excerpt=item["text"][:280], message_count=1),
-        "message": dict(
-            channel_id=channel_id, external_id=item["external_id"], author_id=author_id,
-            parent_external_id=item.get("parent_external_id"), direction="in", body=item["text"],
-            permalink=item.get("permalink"), created_at=created_at, received_at=utcnow(), raw=raw,
-            classify_status="pending"),
+        "message": message,
         "cycle": dict(
             channel_id=channel_id, seq=1, opened_at=created_at, first_inbound_at=created_at,
             sla_due_at=due[0] if due else None, sla_warn_at=due[1] if due else None),
@@ -269,6 +269,64 @@ def _store_new_thread(channel_id: int, item: dict, raw) -> IngestResult | None:
         message_id, conversation_id = _insert_thread(rows)
     return IngestResult(None, created=True, answer={
         "id": message_id, "external_id": item["external_id"], "conversation_id": conversation_id})
+
+
+def _store_in_thread(conversation_id: int, item: dict, message: dict, author: dict | None) -> IngestResult:
+    """A message that continues an existing conversation, in Core statements: the same rows as
+    _store_one() + note_inbound() + cycles.on_inbound() (tested column by column).
+
+    The conversation is reopened when resolved or snoozed and starts waiting; the current cycle
+    (or a new one when there is none or it is resolved) gets its first inbound time and, while
+    it waits for its first response, its urgency and deadline recomputed from its inbound
+    messages (sla.cycle_values(), as sla.refresh_cycle()). The message count is incremented in
+    SQL, so concurrent deliveries to one conversation do not lose a count.
+    """
+    statements = _statements()
+    state = db.session.execute(statements["thread_state"], {"conversation_id": conversation_id}).one()
+    channel_id, created_at = message["channel_id"], message["created_at"]
+    # Statements built once; the parameters name the columns (Core applies the Python defaults).
+    if author is not None:
+        message["author_id"] = db.session.execute(statements["insert_author"], author).scalar_one()
+    message_id = db.session.execute(statements["insert_message"],
+                                    {**message, "conversation_id": conversation_id}).scalar_one()
+
+    # The cycle (cycles.on_inbound).
+    cycle_id, seq, resolved_at, first_response_at = state.cycle_id, state.seq, state.resolved_at, state.first_response_at
+    if cycle_id is None or resolved_at is not None:
+        cycle = dict(channel_id=channel_id, conversation_id=conversation_id, seq=seq + 1 if cycle_id else 1,
+                     opened_at=created_at, first_inbound_at=created_at)
+        cycle.update(_waiting_cycle_values(conversation_id, created_at, None, None))
+        db.session.execute(statements["insert_cycle"], cycle)
+    elif first_response_at is None:
+        first_inbound_at = state.first_inbound_at
+        if first_inbound_at is None or created_at < first_inbound_at:
+            first_inbound_at = created_at
+        values = {"first_inbound_at": first_inbound_at, **_waiting_cycle_values(
+            conversation_id, first_inbound_at, state.sla_due_at, state.sla_breach_notified_at)}
+        current = {"first_inbound_at": state.first_inbound_at, "urgency": state.urgency, "sla_due_at": state.sla_due_at,
+                   "sla_warn_at": state.sla_warn_at, "sla_warned_at": state.sla_warned_at}
+        changed = {name: value for name, value in values.items() if value != current[name]}
+        if changed:
+            db.session.execute(statements["update_cycle"], {**changed, "cycle_id": cycle_id})
+
+    # The conversation (note_inbound).
+    values = {"conversation_id": conversation_id}  # message_count: incremented by the statement
+    if state.status in ("resolved", "snoozed"):
+        values.update(status="open", opened_at=created_at, resolved_at=None, first_response_at=None,
+                      snoozed_until=None)
+    if state.waiting_since is None:
+        values["waiting_since"] = created_at
+    if not state.message_count or state.last_message_at is None or created_at >= state.last_message_at:
+        values.update(last_message_at=created_at, last_excerpt=message["body"][:280])
+    db.session.execute(statements["update_conversation"], values)
+    return IngestResult(None, created=True, answer={
+        "id": message_id, "external_id": message["external_id"], "conversation_id": conversation_id})
+
+
+def _waiting_cycle_values(conversation_id: int, since, previous_due, breach_notified_at) -> dict:
+    """Urgency, deadline and warning of a cycle waiting since `since` (after the message is inserted)."""
+    rows = db.session.execute(_statements()["waiting"], {"conversation_id": conversation_id, "since": since}).all()
+    return sla.cycle_values(rows, previous_due, breach_notified_at)
 
 
 # Tables written by the fast path and the columns it sets (the others take their defaults).
@@ -304,6 +362,28 @@ def _statements() -> dict:
             select(Setting.value).where(Setting.key == settings.CALENDAR_KEY).scalar_subquery(),
             select(Setting.value).where(Setting.key == settings.SLA_KEY).scalar_subquery(),
         )
+        earlier = aliased(ConversationCycle)
+        latest_cycle = (select(earlier.id).where(earlier.conversation_id == Conversation.id)
+                        .order_by(earlier.seq.desc()).limit(1).correlate(Conversation).scalar_subquery())
+        _STATEMENTS["thread_state"] = (
+            select(Conversation.status, Conversation.waiting_since, Conversation.message_count,
+                   Conversation.last_message_at, ConversationCycle.id.label("cycle_id"), ConversationCycle.seq,
+                   ConversationCycle.resolved_at, ConversationCycle.first_response_at,
+                   ConversationCycle.first_inbound_at, ConversationCycle.urgency, ConversationCycle.sla_due_at,
+                   ConversationCycle.sla_warn_at, ConversationCycle.sla_warned_at,
+                   ConversationCycle.sla_breach_notified_at)
+            .select_from(Conversation).outerjoin(ConversationCycle, ConversationCycle.id == latest_cycle)
+            .where(Conversation.id == bindparam("conversation_id")))
+        tables = {name: model.__table__ for name, model in _THREAD_TABLES.items()}
+        _STATEMENTS["insert_author"] = insert(tables["author"]).returning(tables["author"].c.id)
+        _STATEMENTS["insert_message"] = insert(tables["message"]).returning(tables["message"].c.id)
+        _STATEMENTS["insert_cycle"] = insert(tables["cycle"])
+        _STATEMENTS["update_cycle"] = update(tables["cycle"]).where(tables["cycle"].c.id == bindparam("cycle_id"))
+        conversation = tables["conversation"]
+        _STATEMENTS["update_conversation"] = update(conversation).where(
+            conversation.c.id == bindparam("conversation_id")).values(
+            message_count=func.coalesce(conversation.c.message_count, 0) + 1)
+        _STATEMENTS["waiting"] = sla.waiting_messages(bindparam("conversation_id"), bindparam("since"))
         _STATEMENTS["thread_new_author"] = _thread_statement(new_author=True)
         _STATEMENTS["thread"] = _thread_statement(new_author=False)
     return _STATEMENTS

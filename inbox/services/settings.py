@@ -1,4 +1,6 @@
 """Institution settings kept in the database: the business calendar and the SLA targets."""
+import json
+
 from flask import current_app, g
 from sqlalchemy import select
 
@@ -57,11 +59,23 @@ def _cache() -> dict:
     return g._parvis_settings
 
 
+# The parsed calendar per stored value: parsing and checking it on every request cost more than
+# the deadline it serves (the value itself is still read from the database once per request).
+_PARSED_CALENDARS: dict[str, BusinessCalendar] = {}
+
+
 def calendar() -> BusinessCalendar:
     cache = _cache()
     if CALENDAR_KEY not in cache:
         data = _get(CALENDAR_KEY) or {"timezone": current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Paris")}
-        cache[CALENDAR_KEY] = BusinessCalendar.from_dict(data)
+        key = json.dumps(data, sort_keys=True, default=str)
+        parsed = _PARSED_CALENDARS.get(key)
+        if parsed is None:
+            parsed = BusinessCalendar.from_dict(data)
+            if len(_PARSED_CALENDARS) > 100:
+                _PARSED_CALENDARS.clear()
+            _PARSED_CALENDARS[key] = parsed
+        cache[CALENDAR_KEY] = parsed
     return cache[CALENDAR_KEY]
 
 

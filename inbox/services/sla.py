@@ -15,6 +15,9 @@ from ..models import URGENCY_RANK, ConversationCycle, Message
 from . import settings
 
 DEFAULT_WARN_FRACTION = 0.8
+# (start, target, calendar, fraction) -> (due, warn): a pure function of its key, and
+# recomputed for every waiting message of a conversation each time a message arrives in it.
+_DEADLINES: dict = {}
 
 
 def deadline(start: datetime, urgency: str, targets=None, calendar=None) -> tuple[datetime, datetime] | None:
@@ -25,6 +28,16 @@ def deadline(start: datetime, urgency: str, targets=None, calendar=None) -> tupl
         return None
     calendar = calendar or settings.calendar()
     fraction = current_app.config.get("SLA_WARN_FRACTION", DEFAULT_WARN_FRACTION)
+    key = (start, tuple(sorted(target.items())), calendar.cache_key, fraction)
+    result = _DEADLINES.get(key)
+    if result is None:
+        if len(_DEADLINES) >= 10_000:
+            _DEADLINES.clear()
+        result = _DEADLINES[key] = _compute_deadline(start, target, calendar, fraction)
+    return result
+
+
+def _compute_deadline(start: datetime, target: dict, calendar, fraction: float) -> tuple[datetime, datetime]:
     if "business_days" in target:
         due = calendar.add_business_days(start, target["business_days"])
     elif target["clock"] == "wall":
@@ -36,9 +49,26 @@ def deadline(start: datetime, urgency: str, targets=None, calendar=None) -> tupl
     return due, warn
 
 
-def _cycle_values(cycle: ConversationCycle, rows) -> dict:
-    """The urgency and deadline columns a waiting cycle should have, from the (created_at,
-    urgency, classify_status) rows of its conversation's inbound messages since it started."""
+def refresh_cycle(cycle: ConversationCycle) -> None:
+    """Recompute the cycle's urgency and deadline while it waits for its first response."""
+    if cycle.first_response_at is not None or cycle.first_inbound_at is None:
+        return
+    db.session.flush()
+    rows = db.session.execute(waiting_messages(cycle.conversation_id, cycle.first_inbound_at)).all()
+    values = cycle_values(rows, cycle.sla_due_at, cycle.sla_breach_notified_at)
+    for name, value in values.items():
+        setattr(cycle, name, value)
+
+
+def waiting_messages(conversation_id, since: datetime):
+    """The inbound messages a waiting cycle's deadline is computed from: (created_at, urgency, status)."""
+    return select(Message.created_at, Message.urgency, Message.classify_status).where(
+        Message.conversation_id == conversation_id, Message.direction == "in", Message.created_at >= since)
+
+
+def cycle_values(rows, previous_due: datetime | None, breach_notified_at: datetime | None) -> dict:
+    """A waiting cycle's urgency, deadline and warning from its inbound messages (the rows of
+    waiting_messages()); sla_warned_at is reset when the deadline tightens."""
     targets, calendar = settings.sla_targets(), settings.calendar()
     best, severe = None, None
     for created_at, urgency, status in rows:
@@ -48,28 +78,12 @@ def _cycle_values(cycle: ConversationCycle, rows) -> dict:
         candidate = deadline(created_at, urgency if classified else "normal", targets, calendar)
         if candidate and (best is None or candidate[0] < best[0]):
             best = candidate
-    due, warn = best if best else (None, None)
-    warned = cycle.sla_warned_at
-    if cycle.sla_due_at is not None and due is not None and due < cycle.sla_due_at \
-            and cycle.sla_breach_notified_at is None:
-        warned = None  # a tighter deadline deserves its own warning
-    return {"urgency": severe, "sla_due_at": due, "sla_warn_at": warn, "sla_warned_at": warned}
-
-
-def _waiting(cycle: ConversationCycle) -> bool:
-    return cycle.first_response_at is None and cycle.first_inbound_at is not None
-
-
-def refresh_cycle(cycle: ConversationCycle) -> None:
-    """Recompute the cycle's urgency and deadline while it waits for its first response."""
-    if not _waiting(cycle):
-        return
-    db.session.flush()
-    rows = db.session.execute(select(Message.created_at, Message.urgency, Message.classify_status).where(
-        Message.conversation_id == cycle.conversation_id, Message.direction == "in",
-        Message.created_at >= cycle.first_inbound_at)).all()
-    for key, value in _cycle_values(cycle, rows).items():
-        setattr(cycle, key, value)
+    values = {"urgency": severe}
+    values["sla_due_at"], values["sla_warn_at"] = best if best else (None, None)
+    if previous_due is not None and values["sla_due_at"] is not None and values["sla_due_at"] < previous_due \
+            and breach_notified_at is None:
+        values["sla_warned_at"] = None  # a tighter deadline deserves its own warning
+    return values
 
 
 def refresh_conversations(conversation_ids) -> None:
@@ -98,7 +112,8 @@ def refresh_conversations(conversation_ids) -> None:
     changes = []
     for cycle in cycles:
         rows = [row for row in by_conversation[cycle.conversation_id] if row[0] >= cycle.first_inbound_at]
-        values = _cycle_values(cycle, rows)
+        values = {"sla_warned_at": cycle.sla_warned_at,
+                  **cycle_values(rows, cycle.sla_due_at, cycle.sla_breach_notified_at)}
         if any(getattr(cycle, key) != value for key, value in values.items()):
             changes.append((cycle, values))
     if not changes:
