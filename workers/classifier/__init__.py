@@ -111,6 +111,8 @@ class Classifier:
         texts = [t if isinstance(t, str) else str(t) for t in texts]
         if not texts:
             return []
+        # Serial on purpose: running the text side (rules, hashed n-grams, language) in a helper
+        # thread during the forward pass was measured slower (GIL contention; bench/classify.py).
         cues = [rules.scan(t) for t in texts]
         embeddings = self.encoder.encode(texts, self.batch_size)
         probs = self.heads.predict_texts(embeddings, texts, cues)

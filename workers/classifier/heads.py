@@ -113,7 +113,11 @@ class Heads:
             out[flag] = sigmoid(feats @ self.weights[flag] + self.biases[flag])[:, 0]
         return out
 
-    def predict_texts(self, embeddings: np.ndarray, texts: list[str], cues) -> dict[str, np.ndarray]:
+    def hashed_rows(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        return [hashed_row(text, self.meta["features"]["hash_buckets"]) for text in texts]
+
+    def predict_texts(self, embeddings: np.ndarray, texts: list[str], cues,
+                      hashed_rows=None) -> dict[str, np.ndarray]:
         """predict(features(...)) without the dense (n, hash_buckets) matrix: the hashed part of
         each text has a few hundred non-zero entries out of 8,192, so its logits are a sum of
         that many weight rows. All heads' weights are one (n_features, 15) matrix: one product.
@@ -123,8 +127,7 @@ class Heads:
         dim, buckets, scale = embeddings.shape[1], f["hash_buckets"], f["hash_scale"]
         logits = embeddings.astype(np.float32) @ weights[:dim] + rule_matrix(texts, cues) @ weights[dim + buckets:]
         hashed_weights = weights[dim:dim + buckets]
-        for row, text in enumerate(texts):
-            index, values = hashed_row(text, buckets)
+        for row, (index, values) in enumerate(hashed_rows or self.hashed_rows(texts)):
             if index.size:
                 logits[row] += (scale * values) @ hashed_weights[index]
         logits += biases
