@@ -188,3 +188,66 @@ def test_evaluation_report(clf):
     for needle in ("Headline", "critical_recall", "Overall", "Language fr", "Language en",
                    "flag:personal_data", "confusion (rows gold, columns predicted)", "macro-F1"):
         assert needle in report
+
+
+def test_sparse_heads_give_the_dense_probabilities(clf):
+    """predict_texts (sparse hashed rows, one fused product) == predict(features(...)) (training's path)."""
+    texts = [GAS, "Merci !", "", "!!!", "😀😀", "a", "Appelez le 06 12 34 56 78",
+             "bonjour bonjour bonjour " * 40]
+    cues = [rules.scan(t) for t in texts]
+    embeddings = clf.encoder.encode(texts)
+    dense = clf.heads.predict(clf.heads.features(embeddings, texts, cues))
+    sparse = clf.heads.predict_texts(embeddings, texts, cues)
+    assert set(dense) == set(sparse)
+    for name in dense:
+        assert sparse[name].shape == dense[name].shape
+        np.testing.assert_allclose(sparse[name], dense[name], atol=1e-5)
+
+
+def test_encoder_dtype_setting(monkeypatch):
+    from workers.classifier import encoder as enc
+
+    monkeypatch.setenv("PARVIS_ENCODER_DTYPE", "float32")
+    assert str(enc.inference_dtype()) == "torch.float32"
+    monkeypatch.setenv("PARVIS_ENCODER_DTYPE", "BFloat16")
+    assert str(enc.inference_dtype()) == "torch.bfloat16"
+    monkeypatch.setenv("PARVIS_ENCODER_DTYPE", "auto")
+    expected = "torch.bfloat16" if enc.native_bfloat16() else "torch.float32"
+    assert str(enc.inference_dtype()) == expected
+    monkeypatch.setenv("PARVIS_ENCODER_DTYPE", "float16")
+    with pytest.raises(ClassifierLoadError, match="PARVIS_ENCODER_DTYPE='float16' is not one of auto, float32, bfloat16"):
+        Classifier.load()
+
+
+def test_bfloat16_and_float32_encoders_agree(clf):
+    """The dtype changes speed, not the decisions: same labels on the clear cases."""
+    texts = [GAS, "Merci beaucoup, bravo à toute l'équipe !", "Bande de connards", "Appelez-moi au 06 12 34 56 78",
+             "Gagnez 5000€ par semaine avec le bitcoin, cliquez ici bit.ly/xyz"]
+    results = {}
+    for dtype in ("float32", "bfloat16"):
+        other = Classifier(Encoder.load(dtype=dtype), clf.heads)
+        assert other.encoder.dtype == dtype
+        results[dtype] = other.classify(texts)
+        embeddings = other.encoder.encode(texts)
+        assert embeddings.dtype == np.float32
+        np.testing.assert_allclose(np.linalg.norm(embeddings, axis=1), 1.0, atol=1e-3)
+    a, b = results["float32"], results["bfloat16"]
+    for x, y in zip(a, b):
+        assert (x.sentiment, x.urgency, x.flags) == (y.sentiment, y.urgency, y.flags)
+
+
+def test_training_uses_float32_whatever_the_setting(monkeypatch, tmp_path):
+    monkeypatch.setenv("PARVIS_ENCODER_DTYPE", "bfloat16")
+    seen = {}
+    real_load = Encoder.load
+
+    def spy(path=None, dtype=None):
+        encoder = real_load(path, dtype)
+        seen["dtype"] = encoder.dtype
+        raise RuntimeError("stop after loading")
+
+    monkeypatch.setattr(Encoder, "load", staticmethod(spy))
+    with pytest.raises(RuntimeError, match="stop after loading"):
+        training.train(tmp_path / "out", train_rows=[{"text": "x", "sentiment": "neutral", "urgency": "normal",
+                                                       "flags": []}], public_dir=None)
+    assert seen["dtype"] == "float32"

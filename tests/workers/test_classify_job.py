@@ -90,3 +90,46 @@ def test_a_failing_model_leaves_messages_failed_with_the_error_after_retries(app
     finally:
         classify.set_classifier(None)
     assert db.session.scalar(select(func.count()).where(Message.classify_status == "done")) == 0
+
+
+def test_batched_sla_refresh_matches_the_single_cycle_refresh(app, client, factory, use_classifier):
+    """The worker refreshes the deadlines of a whole batch with set-based statements
+    (sla.refresh_conversations); the values must be those of the one-cycle ORM refresh."""
+    from inbox.models import ConversationCycle
+    from inbox.services import sla
+
+    channel = factory.channel()
+    _ingest(client, factory, channel, [
+        "fuite de gaz devant l'école, ça sent très fort",
+        "Le lampadaire de ma rue est cassé depuis une semaine",
+        "Merci pour le marché de Noël !",
+        "Je vais vous buter un par un",
+    ])
+    cycles = db.session.scalars(select(ConversationCycle).order_by(ConversationCycle.id)).all()
+    assert len(cycles) == 4 and all(c.sla_due_at is not None for c in cycles)
+    before = {c.id: c.sla_due_at for c in cycles}
+    # A warning already sent on the first cycle: a tighter deadline must clear it.
+    cycles[0].sla_warned_at = utcnow()
+    db.session.commit()
+    assert classify.classify_pending() == 4
+
+    columns = ("urgency", "sla_due_at", "sla_warn_at", "sla_warned_at")
+    db.session.expire_all()
+    batched = {c.id: tuple(getattr(c, k) for k in columns)
+               for c in db.session.scalars(select(ConversationCycle).order_by(ConversationCycle.id))}
+    gas = batched[cycles[0].id]
+    assert gas[0] == "critical" and gas[1] < before[cycles[0].id] and gas[3] is None
+    assert {row[0] for row in batched.values()} >= {"critical", "normal"}
+
+    # Same starting point, refreshed one cycle at a time through the ORM.
+    for cycle in db.session.scalars(select(ConversationCycle)):
+        cycle.urgency, cycle.sla_due_at, cycle.sla_warn_at = None, before[cycle.id], None
+        cycle.sla_warned_at = utcnow() if cycle.id == cycles[0].id else None
+    db.session.commit()
+    for cycle in db.session.scalars(select(ConversationCycle)):
+        sla.refresh_cycle(cycle)
+    db.session.commit()
+    db.session.expire_all()
+    single = {c.id: tuple(getattr(c, k) for k in columns)
+              for c in db.session.scalars(select(ConversationCycle).order_by(ConversationCycle.id))}
+    assert single == batched

@@ -132,12 +132,12 @@ class Encoder:
                     [texts[i] for i in idx], padding=True, truncation=True,
                     max_length=MAX_LENGTH, return_tensors="pt",
                 )
-                hidden = self.model(**batch).last_hidden_state
+                hidden = self.model(**batch).last_hidden_state.float()  # pooled in float32
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 summed = (hidden * mask).sum(dim=1)
                 counts = mask.sum(dim=1).clamp(min=1e-9)
                 pooled = torch.nn.functional.normalize(summed / counts, p=2, dim=1)
-                out[idx] = pooled.float().numpy()
+                out[idx] = pooled.numpy()
         return out
 
 
