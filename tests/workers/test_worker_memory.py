@@ -87,4 +87,14 @@ def test_the_scheduler_thread_moves_due_retries_back_to_their_queue(app):
 def test_tune_malloc_respects_the_operators_environment(monkeypatch):
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
+    monkeypatch.setenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "64")
     assert classify.tune_malloc() == {}
+    assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == "64"
+
+
+def test_tune_malloc_bounds_onednn_kernel_cache(monkeypatch):
+    monkeypatch.setenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "x")  # restored (removed) after the test
+    monkeypatch.delenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY")
+    applied = classify.tune_malloc()
+    assert applied["onednn_primitive_cache"] == 8
+    assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == "8"
