@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import psycopg
 
+from inbox.services.count_rollup import COMPACT_SQL
+
 DEMO_MESSAGES = Path(__file__).resolve().parent.parent / "inbox" / "demo" / "messages.json"
 URGENCIES = ("critical", "high", "normal", "low")
 URGENCY_P = (0.01, 0.06, 0.60, 0.33)
@@ -173,6 +175,10 @@ def grow(dsn: str, target_messages: int, channel_ids: list[int], user_ids: list[
             conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         conn.commit()
     with psycopg.connect(dsn, autocommit=True) as conn:
+        # What the worker's sweep does every few seconds: the COPY appended one status delta
+        # per conversation; sum them into one row per channel and status.
+        conn.execute(COMPACT_SQL)
+        conn.execute("VACUUM ANALYZE stat_conversation_status")
         conn.execute("VACUUM ANALYZE author")
         conn.execute("VACUUM ANALYZE conversation")
         conn.execute("VACUUM ANALYZE message")

@@ -139,3 +139,52 @@ def test_keyset_pagination_walks_every_conversation_once_in_order(client, factor
     first = client.get("/?view=all").get_data(as_text=True)
     assert first.count('class="conversation-row') == 50 and "load-more" in first
     assert client.get("/inbox/rows?view=all&after=%%%").status_code == 400
+
+
+def test_view_counts_match_a_count_of_every_conversation_after_any_kind_of_change(client, factory):
+    """The counts read unresolved conversations plus the resolved count (trigger-kept on
+    PostgreSQL): they must equal a plain count over every row, whichever way rows changed."""
+    import random
+
+    from sqlalchemy import delete, update
+
+    from inbox.models import Message
+
+    channel = factory.channel()
+    me, other = factory.user(name="Claire"), factory.user(name="Karim")
+    rng = random.Random(11)
+    conversations = [_conversation(client, factory, channel, f"message {i}") for i in range(40)]
+    for c in conversations:  # through the ORM
+        c.status = rng.choice(("open", "pending", "resolved", "snoozed"))
+        c.assignee_id = rng.choice((None, me.id, other.id))
+        c.flagged = rng.random() < 0.2
+        if rng.random() < 0.15:
+            c.messages.first().visibility = "hidden"
+    db.session.commit()
+    # In bulk SQL, and a deletion.
+    db.session.execute(update(Conversation).where(Conversation.id.in_([c.id for c in conversations[:10]]))
+                       .values(status="resolved"))
+    db.session.execute(update(Conversation).where(Conversation.id.in_([c.id for c in conversations[10:14]]))
+                       .values(status="open", assignee_id=None))
+    db.session.execute(delete(Conversation).where(Conversation.id == conversations[20].id))
+    db.session.commit()
+    db.session.expire_all()
+
+    rows = db.session.query(Conversation).all()
+    hidden = {m.conversation_id for m in db.session.query(Message).filter_by(visibility="hidden")}
+    expected = {
+        "to_handle": sum(c.status == "open" for c in rows),
+        "mine": sum(c.assignee_id == me.id and c.status in ("open", "pending") for c in rows),
+        "unassigned": sum(c.assignee_id is None and c.status == "open" for c in rows),
+        "pending": sum(c.status == "pending" for c in rows),
+        "snoozed": sum(c.status == "snoozed" for c in rows),
+        "resolved": sum(c.status == "resolved" for c in rows),
+        "moderation": sum(c.status != "resolved" and (c.flagged or c.id in hidden) for c in rows),
+        "all": len(rows),
+    }
+    assert expected["resolved"] >= 10 and expected["moderation"] > 0 and len(rows) == 39
+    assert listing.view_counts(me) == expected
+    # And the moderation view lists exactly the conversations its count counts.
+    login(client, me)
+    page = client.get("/?view=moderation").get_data(as_text=True)
+    assert len(_ids(page, rows)) == expected["moderation"]

@@ -22,6 +22,12 @@ class Conversation(db.Model):
         # The "all statuses" list and the first-response statistics (issue #8).
         db.Index("ix_conversation_rank", "urgency_rank", "waiting_since", "id"),
         db.Index("ix_conversation_first_response_at", "first_response_at"),
+        # The inbox's view counts read only the conversations not yet resolved, a small slice
+        # that stays small however many resolved ones pile up (issue #8).
+        db.Index("ix_conversation_active", "assignee_id", "status", "flagged", "id",
+                 postgresql_where=db.text("status <> 'resolved'"), sqlite_where=db.text("status <> 'resolved'")),
+        db.Index("ix_conversation_flagged", "id", postgresql_where=db.text("flagged AND status <> 'resolved'"),
+                 sqlite_where=db.text("flagged AND status <> 'resolved'")),
     )
 
     id = db.Column(db.Integer, primary_key=True)

@@ -20,6 +20,9 @@ class Message(db.Model):
                  postgresql_where=db.text("direction = 'out' AND delivery_status IN ('queued', 'sending')"),
                  sqlite_where=db.text("direction = 'out' AND delivery_status IN ('queued', 'sending')")),
         db.Index("ix_message_conversation", "conversation_id", "created_at"),
+        # Conversations with a hidden message (the moderation view and its count).
+        db.Index("ix_message_hidden", "conversation_id",
+                 postgresql_where=db.text("visibility = 'hidden'"), sqlite_where=db.text("visibility = 'hidden'")),
     )
 
     id = db.Column(db.Integer, primary_key=True)

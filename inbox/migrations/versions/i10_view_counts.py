@@ -1,0 +1,35 @@
+"""view counts: partial indexes over unresolved conversations and hidden messages
+
+Revision ID: i10_view_counts
+Revises: i9_stats_speed
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "i10_view_counts"
+down_revision = "i9_stats_speed"
+branch_labels = None
+depends_on = None
+
+ACTIVE = "status <> 'resolved'"
+FLAGGED = "flagged AND status <> 'resolved'"
+HIDDEN = "visibility = 'hidden'"
+
+
+def upgrade():
+    with op.batch_alter_table("conversation", schema=None) as batch_op:
+        batch_op.create_index("ix_conversation_active", ["assignee_id", "status", "flagged", "id"], unique=False,
+                              postgresql_where=sa.text(ACTIVE), sqlite_where=sa.text(ACTIVE))
+        batch_op.create_index("ix_conversation_flagged", ["id"], unique=False,
+                              postgresql_where=sa.text(FLAGGED), sqlite_where=sa.text(FLAGGED))
+    with op.batch_alter_table("message", schema=None) as batch_op:
+        batch_op.create_index("ix_message_hidden", ["conversation_id"], unique=False,
+                              postgresql_where=sa.text(HIDDEN), sqlite_where=sa.text(HIDDEN))
+
+
+def downgrade():
+    with op.batch_alter_table("message", schema=None) as batch_op:
+        batch_op.drop_index("ix_message_hidden")
+    with op.batch_alter_table("conversation", schema=None) as batch_op:
+        batch_op.drop_index("ix_conversation_flagged")
+        batch_op.drop_index("ix_conversation_active")
