@@ -123,6 +123,9 @@ class Bench:
                 "SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": self.redis_url,
                 "SECRET_KEY": "bench-secret-key", "LOG_FORMAT": "", "TESTING": False,
             })
+            from inbox import freeze_startup_heap
+
+            freeze_startup_heap()  # as wsgi.py does in every gunicorn worker
         return apps[database]
 
     def ids(self) -> tuple[list[int], list[int]]:

@@ -144,3 +144,27 @@ def test_csrf_is_enforced_on_forms(app, factory):
     response = client.post("/login", data={"email": user.email, "password": "correct horse battery"})
     assert response.status_code == 400
     assert AuditEvent.query.filter_by(action="auth.login").count() == 0
+
+
+def test_template_translations_follow_force_locale_and_refresh_within_one_request(app):
+    """Templates remember the request's catalogue; switching the locale mid-request (an e-mail
+    in the recipient's language, a language change) must still take effect at once."""
+    from flask import render_template_string
+    from flask_babel import force_locale, refresh
+
+    from inbox.extensions import db  # noqa: F401  (app context below)
+
+    template = "{{ _('Inbox') }}"
+    with app.test_request_context("/"):
+        assert render_template_string(template) == "Boîte de réception"
+        with force_locale("en"):
+            assert render_template_string(template) == "Inbox"
+        assert render_template_string(template) == "Boîte de réception"
+        from flask import session
+
+        session["locale"] = "en"
+        assert render_template_string(template) == "Boîte de réception"  # remembered for this request...
+        refresh()
+        assert render_template_string(template) == "Inbox"  # ...until refresh(), as with Flask-Babel
+    with app.test_request_context("/"):
+        assert render_template_string("{{ ngettext('%(num)d unread', '%(num)d unread', 2) }}") == "2 non lues"

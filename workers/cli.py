@@ -126,6 +126,9 @@ def run_command(ctx, host, port, no_worker):
         worker = subprocess.Popen([sys.executable, "-m", "workers", "worker"], env=env)
     url = f"http://{host}:{port}/"
     click.echo(f"\nParvis is running: {url}\nDemo logins (change them before real use):\n{_demo_logins()}\n")
+    from inbox import freeze_startup_heap
+
+    freeze_startup_heap()
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:

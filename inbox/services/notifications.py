@@ -68,7 +68,8 @@ def mark_read(user: User, conversation_id: int | None = None) -> int:
     if conversation_id is not None:
         query = query.where(Notification.conversation_id == conversation_id)
     count = db.session.execute(query.values(read_at=utcnow())).rowcount
-    db.session.commit()
+    if count:  # a commit expires every loaded object: only when something changed
+        db.session.commit()
     return count
 
 
