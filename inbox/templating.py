@@ -33,19 +33,39 @@ def waiting_for(since: datetime | None) -> str:
     return format_timedelta(utcnow() - since, granularity="minute", threshold=1.1)
 
 
+LABEL_SETS = {
+    "URGENCY_LABELS": URGENCY_LABELS, "SENTIMENT_LABELS": SENTIMENT_LABELS, "FLAG_LABELS": FLAG_LABELS,
+    "STATUS_LABELS": STATUS_LABELS, "REASON_LABELS": REASON_LABELS, "DELIVERY_LABELS": DELIVERY_LABELS,
+    "MODERATION_ACTION_LABELS": MODERATION_ACTION_LABELS, "VIEW_LABELS": VIEW_LABELS, "RULE_LABELS": RULE_LABELS,
+}
+_translated_label_sets: dict[str, dict] = {}
+
+
+def translated_label_sets(locale: str) -> dict:
+    """The label dictionaries above as plain strings in `locale` (the current one), translated once
+    per locale and process: a lazy string is translated again each time a template prints it, and
+    a 40-message conversation page prints several hundred of them."""
+    sets = _translated_label_sets.get(locale)
+    if sets is None:
+        sets = {name: {key: str(label) for key, label in labels.items()} for name, labels in LABEL_SETS.items()}
+        _translated_label_sets[locale] = sets
+    return sets
+
+
 def init_app(app):
     from . import alerts_context
 
     alerts_context.init_app(app)
     app.jinja_env.filters["waiting_for"] = waiting_for
-    app.jinja_env.globals.update(
-        URGENCY_LABELS=URGENCY_LABELS, SENTIMENT_LABELS=SENTIMENT_LABELS, FLAG_LABELS=FLAG_LABELS,
-        STATUS_LABELS=STATUS_LABELS, REASON_LABELS=REASON_LABELS, DELIVERY_LABELS=DELIVERY_LABELS,
-        MODERATION_ACTION_LABELS=MODERATION_ACTION_LABELS, VIEW_LABELS=VIEW_LABELS, RULE_LABELS=RULE_LABELS,
-    )
+    # Outside a request (no locale) templates still get the lazy labels.
+    app.jinja_env.globals.update(LABEL_SETS)
 
     @app.context_processor
     def institution():
         from flask_babel import get_locale
 
-        return {"institution_name": app.config["INSTITUTION_NAME"], "current_locale": str(get_locale())}
+        locale = get_locale()
+        context = {"institution_name": app.config["INSTITUTION_NAME"], "current_locale": str(locale)}
+        if locale is not None:
+            context.update(translated_label_sets(str(locale)))
+        return context
