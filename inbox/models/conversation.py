@@ -24,10 +24,12 @@ class Conversation(db.Model):
         db.Index("ix_conversation_first_response_at", "first_response_at"),
         # The inbox's view counts read only the conversations not yet resolved, a small slice
         # that stays small however many resolved ones pile up (issue #8).
-        db.Index("ix_conversation_active", "assignee_id", "status", "flagged", "id",
+        db.Index("ix_conversation_active", "assignee_id", "status",
                  postgresql_where=db.text("status <> 'resolved'"), sqlite_where=db.text("status <> 'resolved'")),
         db.Index("ix_conversation_flagged", "id", postgresql_where=db.text("flagged AND status <> 'resolved'"),
                  sqlite_where=db.text("flagged AND status <> 'resolved'")),
+        db.Index("ix_conversation_unflagged", "id", postgresql_where=db.text("NOT flagged AND status <> 'resolved'"),
+                 sqlite_where=db.text("NOT flagged AND status <> 'resolved'")),
     )
 
     id = db.Column(db.Integer, primary_key=True)

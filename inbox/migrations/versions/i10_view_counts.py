@@ -13,15 +13,18 @@ depends_on = None
 
 ACTIVE = "status <> 'resolved'"
 FLAGGED = "flagged AND status <> 'resolved'"
+UNFLAGGED = "NOT flagged AND status <> 'resolved'"
 HIDDEN = "visibility = 'hidden'"
 
 
 def upgrade():
     with op.batch_alter_table("conversation", schema=None) as batch_op:
-        batch_op.create_index("ix_conversation_active", ["assignee_id", "status", "flagged", "id"], unique=False,
+        batch_op.create_index("ix_conversation_active", ["assignee_id", "status"], unique=False,
                               postgresql_where=sa.text(ACTIVE), sqlite_where=sa.text(ACTIVE))
         batch_op.create_index("ix_conversation_flagged", ["id"], unique=False,
                               postgresql_where=sa.text(FLAGGED), sqlite_where=sa.text(FLAGGED))
+        batch_op.create_index("ix_conversation_unflagged", ["id"], unique=False,
+                              postgresql_where=sa.text(UNFLAGGED), sqlite_where=sa.text(UNFLAGGED))
     with op.batch_alter_table("message", schema=None) as batch_op:
         batch_op.create_index("ix_message_hidden", ["conversation_id"], unique=False,
                               postgresql_where=sa.text(HIDDEN), sqlite_where=sa.text(HIDDEN))
@@ -31,5 +34,6 @@ def downgrade():
     with op.batch_alter_table("message", schema=None) as batch_op:
         batch_op.drop_index("ix_message_hidden")
     with op.batch_alter_table("conversation", schema=None) as batch_op:
+        batch_op.drop_index("ix_conversation_unflagged")
         batch_op.drop_index("ix_conversation_flagged")
         batch_op.drop_index("ix_conversation_active")
