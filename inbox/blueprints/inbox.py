@@ -3,7 +3,7 @@ from flask import (Blueprint, Response, abort, current_app, render_template, req
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from ..alerts_context import preload_current_cycles
 from ..extensions import db
@@ -29,6 +29,11 @@ def _filters_or_400() -> listing.InboxFilters:
     return filters
 
 
+def _channel_choices():
+    """Channels for the filter menu: id and name only (loading the whole row decrypts its secrets)."""
+    return Channel.query.options(load_only(Channel.id, Channel.name)).order_by(Channel.name).all()
+
+
 def _active_users():
     return User.query.filter_by(active=True).order_by(User.name).all()
 
@@ -43,7 +48,7 @@ def index():
     preload_current_cycles(c.id for c in page.conversations)  # every row's SLA badge in one query
     return render_template(
         "inbox/index.html", page=page, filters=filters, counts=listing.view_counts(current_user),
-        views=listing.VIEWS, channels=Channel.query.order_by(Channel.name).all(), users=_active_users(),
+        views=listing.VIEWS, channels=_channel_choices(), users=_active_users(),
         labels=labels.all_labels(), reasons=MODERATION_REASONS,
         # A plain link to the next page too: the list pages without JavaScript.
         next_url=url_for("inbox.index", **filters.query_args(after=page.next_cursor)) if page.next_cursor else None,
