@@ -66,6 +66,9 @@ def test_filters_channel_label_language_sentiment_dates(client, factory):
     a.sentiment = "negative"
     a.messages.first().language = "fr"
     b.messages.first().language = "en"
+    a.messages.first().flag_threat = True
+    b.messages.first().flag_spam = True
+    b.flagged = True
     db.session.commit()
     login(client, user)
 
@@ -78,6 +81,10 @@ def test_filters_channel_label_language_sentiment_dates(client, factory):
     assert shown(f"label={label.id}") == {a.id}
     assert shown("language=en") == {b.id}
     assert shown("sentiment=negative") == {a.id}
+    assert shown("view=all&flag=threat") == {a.id}
+    assert shown("view=all&flag=spam") == {b.id}
+    assert shown("view=all&flag=toxic") == set()
+    assert shown("view=all&flag=any") == {b.id}
     assert shown("since=2026-11-10") == {b.id}
     assert shown("until=2026-11-10") == {a.id}
     assert shown("since=2026-11-01&until=2026-11-20") == {a.id, b.id}

@@ -23,6 +23,12 @@ class Message(db.Model):
         # Conversations with a hidden message (the moderation view and its count).
         db.Index("ix_message_hidden", "conversation_id",
                  postgresql_where=db.text("visibility = 'hidden'"), sqlite_where=db.text("visibility = 'hidden'")),
+        # The list's flag and language filters probe these per conversation (or, for a rare
+        # value, start from them) instead of reading each conversation's messages.
+        *[db.Index(f"ix_message_flag_{flag}", "conversation_id", postgresql_where=db.text(f"flag_{flag}"),
+                   sqlite_where=db.text(f"flag_{flag}")) for flag in FLAGS],
+        db.Index("ix_message_language", "language", "conversation_id",
+                 postgresql_where=db.text("direction = 'in'"), sqlite_where=db.text("direction = 'in'")),
     )
 
     id = db.Column(db.Integer, primary_key=True)

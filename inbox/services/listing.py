@@ -149,8 +149,10 @@ def _filter_conditions(filters: InboxFilters, user) -> list:
     if filters.flag == "any":
         conditions.append(Conversation.flagged.is_(True))
     elif filters.flag:
+        # The bare column, as in the partial index ix_message_flag_<flag>'s predicate (PostgreSQL
+        # does not match `flag IS true` against it).
         conditions.append(exists().where(Message.conversation_id == Conversation.id,
-                                         getattr(Message, f"flag_{filters.flag}").is_(True)))
+                                         getattr(Message, f"flag_{filters.flag}")))
     if filters.label:
         conditions.append(exists().where(conversation_labels.c.conversation_id == Conversation.id,
                                          conversation_labels.c.label_id == filters.label))
