@@ -348,3 +348,16 @@ def test_existing_conversation_takes_few_statements(client, factory):
     # messages, the cycle, the conversation.
     assert len(statements) == (2 if db.engine.dialect.name == "postgresql" else 5), statements
     assert Message.query.count() == 2 and Conversation.query.one().message_count == 2
+
+
+def test_api_post_sets_no_cookie_and_a_signed_in_session_still_loads(client, factory):
+    """The session is opened without building the cookie signer when there is no cookie; an
+    existing session cookie is still read."""
+    from tests.helpers import login
+
+    channel = factory.channel()
+    response = post_signed(client, channel, factory.payload(external_id="k-1"))
+    assert response.status_code == 201 and "Set-Cookie" not in response.headers
+    user = factory.user()
+    assert login(client, user).status_code == 302
+    assert client.get("/").status_code == 200  # signed in through the session cookie

@@ -49,11 +49,12 @@ def method_not_allowed(_exc):
 
 
 def _reject_duplicate_keys(pairs):
-    keys = [key for key, _ in pairs]
-    duplicates = sorted({key for key in keys if keys.count(key) > 1})
-    if duplicates:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        keys = [key for key, _ in pairs]
+        duplicates = sorted({key for key in keys if keys.count(key) > 1})
         raise ValueError(f"duplicate keys: {', '.join(duplicates)}")
-    return dict(pairs)
+    return result
 
 
 def _parse(body: bytes):

@@ -105,7 +105,8 @@ def _fast_execute(statement, params: dict):
     in progress, whose locks the write must not wait for): in the session's transaction."""
     connection = g.get(_CONNECTION_KEY)
     if connection is None:
-        if db.session().in_transaction() or db.engine.dialect.name != "postgresql":
+        # (No session is created just to ask: a request that has not used one has none.)
+        if (db.session.registry.has() and db.session().in_transaction()) or db.engine.dialect.name != "postgresql":
             return db.session.execute(statement, params)
         connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         setattr(g, _CONNECTION_KEY, connection)
@@ -254,8 +255,8 @@ def _store_single(channel: Channel, item: dict, raw, found=None) -> IngestResult
                     result = _store_with_core(channel.id, item, raw, found)
                 else:
                     result = _store_one(channel, item, raw)
-                if db.session().in_transaction():  # not on the autocommit connection (_fast_execute)
-                    db.session.commit()
+                if db.session.registry.has() and db.session().in_transaction():
+                    db.session.commit()  # not on the autocommit connection (_fast_execute)
                 return result
             except IntegrityError:
                 db.session.rollback()
@@ -539,12 +540,19 @@ def _with_defaults(name: str, values: dict, columns=None) -> dict:
     """The parameters of one table's INSERT: the given columns, then the Python-side defaults."""
     columns = columns or _THREAD_COLUMNS[name]
     params = {f"{name}_{column}": values[column] for column in columns if column in values}
-    for column in _THREAD_TABLES[name].__table__.columns:
-        if column.name in columns or column.default is None:
-            continue
-        default = column.default.arg(None) if column.default.is_callable else column.default.arg
-        params[f"{name}_{column.name}"] = default
+    for key, default in _defaults(name, columns):
+        params[key] = default.arg(None) if default.is_callable else default.arg
     return params
+
+
+def _defaults(name: str, columns) -> list:
+    """(parameter name, column default) of the table's other columns that have a Python-side default."""
+    key = ("defaults", name, columns)
+    if key not in _STATEMENTS:
+        _STATEMENTS[key] = [(f"{name}_{column.name}", column.default)
+                            for column in _THREAD_TABLES[name].__table__.columns
+                            if column.name not in columns and column.default is not None]
+    return _STATEMENTS[key]
 
 
 def _insert_select(name: str, refs: dict, columns=None):
