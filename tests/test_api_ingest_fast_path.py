@@ -361,3 +361,12 @@ def test_api_post_sets_no_cookie_and_a_signed_in_session_still_loads(client, fac
     user = factory.user()
     assert login(client, user).status_code == 302
     assert client.get("/").status_code == 200  # signed in through the session cookie
+
+
+def test_the_lookup_has_no_limit_parameter(app):
+    """LIMIT written as a constant: as a parameter, PostgreSQL planned the prepared lookup again
+    at every execution (its generic plan looked costlier than a custom one)."""
+    from sqlalchemy.dialects import postgresql
+
+    sql = str(ingest._lookup_statement(postgresql=True).compile(dialect=postgresql.dialect()))
+    assert "LIMIT 1" in sql and "LIMIT %(" not in sql

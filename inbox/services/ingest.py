@@ -10,7 +10,8 @@ from types import SimpleNamespace
 
 import redis
 from flask import current_app, g
-from sqlalchemy import Text, and_, bindparam, case, func, insert, literal, or_, select, true, type_coerce, update
+from sqlalchemy import (Text, and_, bindparam, case, func, insert, literal_column, or_, select, true, type_coerce,
+                        update)
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased, noload
 
@@ -483,9 +484,12 @@ def _lookup_statement(postgresql: bool):
     dup = (Message.channel_id == channel_id) & (Message.external_id == external_id)
     by_author = (Author.channel_id == channel_id) & (Author.external_id == bindparam("author_external_id"))
     earlier = aliased(ConversationCycle)
+    # Constants written in the SQL, not parameters: with LIMIT as a parameter, PostgreSQL's
+    # generic plan for the prepared statement looked costlier than a custom one, and the lookup
+    # was planned again at every execution (0.45 ms of PostgreSQL CPU instead of 0.09).
     latest_cycle = (select(earlier.id).where(earlier.conversation_id == Conversation.id)
-                    .order_by(earlier.seq.desc()).limit(1).correlate(Conversation).scalar_subquery())
-    one = select(literal(1).label("one")).subquery("one")
+                    .order_by(earlier.seq.desc()).limit(literal_column("1")).correlate(Conversation).scalar_subquery())
+    one = select(literal_column("1").label("one")).subquery("one")
     joined = one.outerjoin(Conversation, and_(Conversation.channel_id == channel_id,
                                               Conversation.external_id == bindparam("conversation_key"))
                            ).outerjoin(ConversationCycle, ConversationCycle.id == latest_cycle)
