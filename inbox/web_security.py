@@ -2,6 +2,7 @@
 on Redis), the client address behind trusted proxies, and clean answers when the database is down."""
 from flask import abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask.sessions import SecureCookieSessionInterface
 from flask_talisman import Talisman
 from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -40,9 +41,20 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session; a request without the cookie (an API call, a signed
+    webhook) gets its new empty session without building the cookie's signer first."""
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_app(app) -> None:
     """Bind headers, throttling and error pages; call after the Redis URL is decided, before blueprints."""
     app.url_map.converters["int"] = DatabaseIdConverter
+    app.session_interface = CookieSessionInterface()
     if app.config["TRUSTED_PROXIES"]:
         count = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)

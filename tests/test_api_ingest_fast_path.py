@@ -12,9 +12,19 @@ from inbox.services import ingest
 from inbox.services.queue import CLASSIFY_WAKEUP_KEY, QUEUE_CLASSIFY
 from inbox.services.validation import validate_messages
 
-from tests.helpers import post_signed
+from tests import helpers
 
 SKIP = {"id", "channel_id", "conversation_id", "author_id", "created_at", "received_at", "external_id"}
+
+
+def post_signed(client, channel, payload, **kwargs):
+    """helpers.post_signed() with the session as a production request finds it: no transaction
+    in progress (the requests of these tests share the test's app context, hence its session),
+    so that PostgreSQL takes the single-message path's autocommit connection."""
+    secret = kwargs.pop("secret", None) or channel.signing_secret
+    channel = SimpleNamespace(id=channel.id, signing_secret=secret)
+    db.session.commit()
+    return helpers.post_signed(client, channel, payload, **kwargs)
 
 
 def _row(obj, skip=SKIP) -> dict:
@@ -52,20 +62,74 @@ def test_new_conversation_rows_are_those_of_the_orm_path(client, factory, extra)
     assert fast_cycle.sla_due_at is not None  # an unclassified message counts as "normal"
 
 
-def test_known_author_is_updated_but_not_once_anonymised(client, factory):
+@pytest.mark.parametrize("thread", [False, True])
+def test_known_author_is_updated_but_not_once_anonymised(client, factory, thread):
+    """A known author's new name is written with the message, in a new conversation or in an
+    existing one (PostgreSQL: inside the one write statement)."""
     channel = factory.channel()
     first = factory.payload(external_id="a-1")
+    in_thread = {"thread_external_id": "a-1"} if thread else {}
     post_signed(client, channel, first)
-    renamed = factory.payload(external_id="a-2", author={**first["author"], "name": "Nouveau nom"})
+    renamed = factory.payload(external_id="a-2", author={**first["author"], "name": "Nouveau nom"}, **in_thread)
     assert post_signed(client, channel, renamed).status_code == 201
     author = Author.query.one()
-    assert author.name == "Nouveau nom" and Conversation.query.count() == 2
+    assert author.name == "Nouveau nom" and author.handle == first["author"]["handle"]
+    assert Conversation.query.count() == (1 if thread else 2)
     author.name, author.handle, author.anonymised_at = None, None, ingest.utcnow()
     db.session.commit()
-    post_signed(client, channel, factory.payload(external_id="a-3", author=first["author"]))
+    post_signed(client, channel, factory.payload(external_id="a-3", author=first["author"], **in_thread))
     db.session.refresh(author)
     assert author.name is None and author.handle is None
-    assert {m.author_id for m in Message.query} == {author.id}
+    assert {m.author_id for m in Message.query} == {author.id} and Message.query.count() == 3
+
+
+def test_checks_keep_their_order_and_write_nothing_before_the_signature(client, factory, app):
+    """A valid message is looked up with its channel before the signature is checked: an unknown
+    or disabled channel is still a 404 whatever the signature, a bad signature a 401 whatever the
+    body, and nothing is written for either; no connection is left checked out."""
+    from inbox.blueprints.api import sign
+
+    channel = factory.channel()
+    payload = factory.payload(external_id="o-1")
+    body = json.dumps(payload).encode()
+    opened = []  # every engine connection opened by the requests, kept to see that each was closed
+    record = opened.append
+    event.listen(db.engine, "engine_connect", record)
+    unknown = SimpleNamespace(id=channel.id + 100, signing_secret=channel.signing_secret)
+    assert post_signed(client, unknown, payload).status_code == 404
+    assert post_signed(client, channel, payload, secret="wrong").status_code == 401
+    assert post_signed(client, channel, b"{not json", secret="wrong").status_code == 401
+    wrong_type = client.post(f"/api/v1/channels/{channel.id}/messages", data=body, headers={
+        "Content-Type": "text/plain", "X-Parvis-Signature": sign(channel.signing_secret, body)})
+    assert wrong_type.status_code == 415
+    assert Message.query.count() == 0 and Author.query.count() == 0 and Conversation.query.count() == 0
+    channel.enabled = False
+    db.session.commit()
+    assert post_signed(client, channel, payload).status_code == 404
+    assert post_signed(client, channel, payload, secret="wrong").status_code == 404
+    channel.enabled = True
+    db.session.commit()
+    assert post_signed(client, channel, payload).status_code == 201
+    assert post_signed(client, channel, factory.payload(external_id="o-2", thread_external_id="o-1")).status_code == 201
+    event.remove(db.engine, "engine_connect", record)
+    assert Message.query.count() == 2
+    assert opened and all(connection.closed for connection in opened)
+    autocommit = [c for c in opened if c.get_execution_options().get("isolation_level") == "AUTOCOMMIT"]
+    assert len(autocommit) == (6 if db.engine.dialect.name == "postgresql" else 0)
+
+
+def test_a_caller_transaction_is_committed_with_the_message(app, factory):
+    """ingest_messages() called with the session's transaction in progress (a connector that
+    changed something first) writes in that transaction and commits it, as before."""
+    channel = factory.channel()
+    for external_id, extra in (("tx-1", {}), ("tx-2", {"thread_external_id": "tx-1"})):
+        channel.name = f"Renamed before {external_id}"  # not committed yet
+        payload = factory.payload(external_id=external_id, **extra)
+        items, _ = validate_messages(payload, 10)
+        assert ingest.ingest_messages(channel, items, [payload])[0].created
+        db.session.rollback()  # nothing left to roll back: committed with the message
+        assert db.session.get(type(channel), channel.id).name == f"Renamed before {external_id}"
+    assert Message.query.count() == 2 and Conversation.query.one().message_count == 2
 
 
 def test_duplicate_is_answered_from_the_first_delivery_in_a_new_or_existing_thread(client, factory):
@@ -80,30 +144,33 @@ def test_duplicate_is_answered_from_the_first_delivery_in_a_new_or_existing_thre
     assert ConversationCycle.query.count() == 1
 
 
-def test_a_lost_race_is_retried_on_the_orm_path(client, factory, monkeypatch):
+@pytest.mark.parametrize("thread", [False, True])
+def test_a_lost_race_is_retried_on_the_orm_path(client, factory, monkeypatch, thread):
     """Another process stored the same message between our lookup and our insert: the unique
     constraint fires, the transaction is rolled back, the retry answers "duplicate"."""
     channel = factory.channel()
-    payload = factory.payload(external_id="race-1")
+    if thread:
+        post_signed(client, channel, factory.payload(external_id="start"))
+    payload = factory.payload(external_id="race-1", **({"thread_external_id": "start"} if thread else {}))
     first = post_signed(client, channel, payload).get_json()
-    real_lookup = ingest._statements()["lookup"]
     calls = []
 
-    def blind_lookup(channel_id, item, raw):  # the lookup ran before the other process committed
+    def blind_lookup(channel_id, item, raw, found=None):  # the lookup ran before the other process committed
         calls.append(item["external_id"])
-        statements = ingest._statements()
-        statements["lookup"] = select(*(literal(None).label(f"c{i}") for i in range(9)))
-        try:
-            return original(channel_id, item, raw)
-        finally:
-            statements["lookup"] = real_lookup
+        assert found is not None  # read with the channel, before the signature check
+        found = SimpleNamespace(**found._asdict())
+        found.message_id = found.message_conversation_id = None
+        return original(channel_id, item, raw, found)
 
     original = ingest._store_with_core
     monkeypatch.setattr(ingest, "_store_with_core", blind_lookup)
+    counts = Message.query.count(), Conversation.query.count(), Author.query.count()
     again = post_signed(client, channel, payload)
     assert calls == ["race-1"]
     assert again.status_code == 200 and again.get_json() == {**first, "status": "duplicate"}
-    assert Message.query.count() == 1 and Conversation.query.count() == 1 and Author.query.count() == 1
+    assert (Message.query.count(), Conversation.query.count(), Author.query.count()) == counts
+    assert Conversation.query.filter_by(external_id="start" if thread else "race-1").one().message_count == \
+        (2 if thread else 1)
 
 
 def test_new_conversation_takes_few_statements(client, factory, app):
@@ -118,10 +185,10 @@ def test_new_conversation_takes_few_statements(client, factory, app):
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "WITH", "DELETE"))]
-    # channel, lookup (with the SLA settings), then the inserts: one statement on PostgreSQL,
-    # one per table on SQLite.
+    # one lookup (the channel, the SLA settings, ...), then the inserts: one statement on
+    # PostgreSQL, one per table on SQLite.
     assert len(writes) == (1 if db.engine.dialect.name == "postgresql" else 4), writes
-    assert len(statements) - len(writes) == 2, statements
+    assert len(statements) - len(writes) == 1, statements
 
 
 @pytest.mark.parametrize("body, status", [
@@ -276,6 +343,30 @@ def test_existing_conversation_takes_few_statements(client, factory):
         assert post_signed(client, channel, factory.payload(external_id="s-2", thread_external_id="s-1")).status_code == 201
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
-    # channel, lookup, conversation state, message, waiting messages, cycle, conversation
-    assert len(statements) <= 7, statements
+    # PostgreSQL: the lookup (with the channel, the conversation's state and its waiting
+    # messages), then one write statement. SQLite: the lookup, the message, the waiting
+    # messages, the cycle, the conversation.
+    assert len(statements) == (2 if db.engine.dialect.name == "postgresql" else 5), statements
     assert Message.query.count() == 2 and Conversation.query.one().message_count == 2
+
+
+def test_api_post_sets_no_cookie_and_a_signed_in_session_still_loads(client, factory):
+    """The session is opened without building the cookie signer when there is no cookie; an
+    existing session cookie is still read."""
+    from tests.helpers import login
+
+    channel = factory.channel()
+    response = post_signed(client, channel, factory.payload(external_id="k-1"))
+    assert response.status_code == 201 and "Set-Cookie" not in response.headers
+    user = factory.user()
+    assert login(client, user).status_code == 302
+    assert client.get("/").status_code == 200  # signed in through the session cookie
+
+
+def test_the_lookup_has_no_limit_parameter(app):
+    """LIMIT written as a constant: as a parameter, PostgreSQL planned the prepared lookup again
+    at every execution (its generic plan looked costlier than a custom one)."""
+    from sqlalchemy.dialects import postgresql
+
+    sql = str(ingest._lookup_statement(postgresql=True).compile(dialect=postgresql.dialect()))
+    assert "LIMIT 1" in sql and "LIMIT %(" not in sql
