@@ -1,5 +1,5 @@
 """Language selection: the user's own choice, else French (the default), else the browser's."""
-from flask import current_app, g, request, session
+from flask import current_app, g, session
 from flask_babel import get_translations
 from flask_login import current_user
 

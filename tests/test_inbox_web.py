@@ -149,10 +149,8 @@ def test_csrf_is_enforced_on_forms(app, factory):
 def test_template_translations_follow_force_locale_and_refresh_within_one_request(app):
     """Templates remember the request's catalogue; switching the locale mid-request (an e-mail
     in the recipient's language, a language change) must still take effect at once."""
-    from flask import render_template_string
+    from flask import render_template_string, session
     from flask_babel import force_locale, refresh
-
-    from inbox.extensions import db  # noqa: F401  (app context below)
 
     template = "{{ _('Inbox') }}"
     with app.test_request_context("/"):
@@ -160,8 +158,6 @@ def test_template_translations_follow_force_locale_and_refresh_within_one_reques
         with force_locale("en"):
             assert render_template_string(template) == "Inbox"
         assert render_template_string(template) == "Boîte de réception"
-        from flask import session
-
         session["locale"] = "en"
         assert render_template_string(template) == "Boîte de réception"  # remembered for this request...
         refresh()
