@@ -576,12 +576,9 @@ def _insert_select(name: str, refs: dict, columns=None):
     return insert(table).from_select(names + list(refs), rows, include_defaults=False)
 
 
-def _thread_statement(new_author: bool, rename_author: bool):
-    """PostgreSQL: author (when new; or its new name), conversation, message and cycle in one
-    statement (chained data-modifying CTEs); the foreign keys between them are checked at its end."""
-    key = ("thread", new_author, rename_author)
-    if key in _STATEMENTS:
-        return _STATEMENTS[key]
+def _author_ctes(new_author: bool, rename_author: bool) -> tuple[dict, list]:
+    """The author's part of a one-statement write: ({"author_id": the new author's id} when it is
+    inserted, [its CTEs]); a known author whose name changed is renamed in the same statement."""
     refs, ctes = {}, []
     if new_author:
         author = _insert_select("author", {}).returning(Author.id).cte("new_author")
@@ -589,6 +586,16 @@ def _thread_statement(new_author: bool, rename_author: bool):
         refs["author_id"] = author.c.id
     if rename_author:
         ctes.append(_author_update().returning(Author.id).cte("renamed_author"))
+    return refs, ctes
+
+
+def _thread_statement(new_author: bool, rename_author: bool):
+    """PostgreSQL: author (when new; or its new name), conversation, message and cycle in one
+    statement (chained data-modifying CTEs); the foreign keys between them are checked at its end."""
+    key = ("thread", new_author, rename_author)
+    if key in _STATEMENTS:
+        return _STATEMENTS[key]
+    refs, ctes = _author_ctes(new_author, rename_author)
     conversation = _insert_select("conversation", refs).returning(Conversation.id).cte("new_conversation")
     message_refs = {**refs, "conversation_id": conversation.c.id}
     message = _insert_select("message", message_refs).returning(Message.id, Message.conversation_id).cte("new_message")
@@ -606,13 +613,7 @@ def _thread_write_statement(new_author: bool, rename_author: bool, cycle_key, co
     key = ("thread_write", new_author, rename_author, cycle_key, conversation_columns)
     if key in _STATEMENTS:
         return _STATEMENTS[key]
-    refs, ctes = {}, []
-    if new_author:
-        author = _insert_select("author", {}).returning(Author.id).cte("new_author")
-        ctes.append(author)
-        refs["author_id"] = author.c.id
-    if rename_author:
-        ctes.append(_author_update().returning(Author.id).cte("renamed_author"))
+    refs, ctes = _author_ctes(new_author, rename_author)
     message = _insert_select("message", refs, _IN_THREAD_COLUMNS["message"]).returning(Message.id).cte("new_message")
     if cycle_key is not None:
         action, columns = cycle_key
