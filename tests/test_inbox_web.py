@@ -38,8 +38,13 @@ def test_english_per_user(client, factory):
     login(client, user)
     page = client.get("/").get_data(as_text=True)
     assert "Inbox" in page and "Boîte de réception" not in page
+    # The view labels (translated once per locale and process) follow the locale too.
+    assert "To handle" in page and "À traiter" not in page
     client.post("/language", data={"locale": "fr", "next": "/"})
-    assert "Boîte de réception" in client.get("/").get_data(as_text=True)
+    page = client.get("/").get_data(as_text=True)
+    assert "Boîte de réception" in page and "À traiter" in page and "To handle" not in page
+    client.post("/language", data={"locale": "en", "next": "/"})
+    assert "To handle" in client.get("/").get_data(as_text=True)
 
 
 def test_queue_orders_by_urgency_then_waiting_time(client, factory):
