@@ -1,4 +1,10 @@
-"""Ingestion: signed API posts per second through gunicorn, against a bare Flask JSON endpoint."""
+"""Ingestion: signed API posts per second through gunicorn, against a bare Flask JSON endpoint.
+
+A second baseline, the durable floor (bench/durable_floor.py), runs in the same gunicorn
+configuration: the least any endpoint that answers after the message is committed must do.
+`floor / bare` is what this machine allows a durable endpoint; `parvis / floor` is Parvis's own
+overhead on top of it.
+"""
 import json
 import random
 import time
@@ -50,6 +56,16 @@ def measure(bench) -> dict:
         result["memory"] = {"bare_flask_rss_mb": max(
             rss_mb(bare.pid, children=True)["children_rss_mb"] or [0])}
 
+    channels, _ = bench.ids()
+    floor, floor_url = bench.gunicorn("bench.durable_floor:app", "durable-floor", **GUNICORN,
+                                      PARVIS_FLOOR_SECRET=bench.channel_secret(channels[-1]))
+    with bench.running(floor):
+        posts = _signed_posts(bench, n + warmup, f"floor{time.time_ns()}")
+        load.run(floor_url, posts[:warmup], CONCURRENCY)
+        result["durable_floor"] = load.run(floor_url, posts[warmup:], CONCURRENCY)
+    if result["durable_floor"]["statuses"].get("201", 0) != result["durable_floor"]["requests"]:
+        raise RuntimeError(f"durable floor answers were not all 201: {result['durable_floor']['statuses']}")
+
     parvis, parvis_url = bench.gunicorn("wsgi:app", "parvis-web-ingest", **GUNICORN)
     with bench.running(parvis):
         posts = _signed_posts(bench, n + warmup, f"ingest{time.time_ns()}")
@@ -60,5 +76,7 @@ def measure(bench) -> dict:
     if created != result["parvis"]["requests"]:
         raise RuntimeError(f"ingestion answers were not all 201: {result['parvis']['statuses']}")
     result["ratio"] = round(result["parvis"]["rps"] / result["bare_flask"]["rps"], 2)
+    result["floor_ratio"] = round(result["durable_floor"]["rps"] / result["bare_flask"]["rps"], 2)
+    result["parvis_to_floor"] = round(result["parvis"]["rps"] / result["durable_floor"]["rps"], 2)
     bench.settle_pending()
     return result

@@ -40,6 +40,12 @@ def rows(results: dict) -> list[tuple]:
             "ratio >= 0.35", ingest["ratio"] >= 0.35)
         add("ingestion latency p50 / p99", f"{p['p50_ms']:.1f} / {p['p99_ms']:.1f} ms",
             f"{b['p50_ms']:.1f} / {b['p99_ms']:.1f} ms", "-", "-", None)
+        floor = ingest.get("durable_floor")
+        if floor:
+            add("durable floor posts/s (bench/durable_floor.py vs bare)", _fmt(floor["rps"]), _fmt(b["rps"]),
+                _fmt(ingest["floor_ratio"]), "(this machine's ceiling)", None)
+            add("ingestion posts/s: Parvis vs durable floor", _fmt(p["rps"]), _fmt(floor["rps"]),
+                _fmt(ingest["parvis_to_floor"]), "-", None)
     e2e = s.get("e2e", {})
     if "p95_ms" in e2e:
         add(f"end to end at {e2e['rate']}/s (answer -> SSE) p50 / p95",
