@@ -1,12 +1,12 @@
 """CPU time per signed post (issue #8): a figure that other load on the machine does not skew.
 
-    python -m bench.ingest_cpu [N] [--bare | --floor]
+    python -m bench.ingest_cpu [N] [--bare | --floor | --floor-grouped]
 
 Starts gunicorn in the ingestion benchmark's configuration on the bench database (it must
 exist: run `python -m bench --scale small --only ingest` once), sends N posts (default 1,000)
 after 200 warm-up posts, and prints the CPU seconds the gunicorn workers and this database's
 PostgreSQL backends spent per post. --bare measures the bare Flask endpoint instead, --floor the
-durable floor (bench/durable_floor.py).
+durable floor (bench/durable_floor.py), --floor-grouped the same with group commit.
 """
 import json
 import os
@@ -33,7 +33,7 @@ def _postgres_cpu(database: str) -> float:
 
 
 def main(argv: list[str]) -> None:
-    bare, floor = "--bare" in argv, "--floor" in argv
+    bare, floor, grouped = "--bare" in argv, "--floor" in argv, "--floor-grouped" in argv
     args = [a for a in argv if not a.startswith("--")]
     n = int(args[0]) if args else 1000
     bench = Bench(scale="small")
@@ -41,8 +41,9 @@ def main(argv: list[str]) -> None:
     app_spec, name, env = ("wsgi:app", "cpu-ingest", {})
     if bare:
         app_spec, name = "bench.bare_app:app", "cpu-bare"
-    elif floor:
-        app_spec, name = "bench.durable_floor:app", "cpu-floor"
+    elif floor or grouped:
+        app_spec, name = ("bench.durable_floor:grouped", "cpu-floor-grouped") if grouped else (
+            "bench.durable_floor:app", "cpu-floor")
         env = {"PARVIS_FLOOR_SECRET": bench.channel_secret(bench.ids()[0][-1])}
     web, url = bench.gunicorn(app_spec, name, **ingest.GUNICORN, **env)
     try:

@@ -26,9 +26,16 @@ def floor(app, monkeypatch):
 
     module = importlib.reload(bench.durable_floor)
     yield module.app.test_client()
-    connection = getattr(module._local, "connection", None)
-    if connection is not None:
-        connection.close()
+    for connection in [getattr(module._local, "connection", None), *module._grouped_connection]:
+        if connection is not None:
+            connection.close()
+
+
+@pytest.fixture
+def grouped(floor):
+    import bench.durable_floor
+
+    return bench.durable_floor.grouped.test_client()
 
 
 def _post_floor(floor, channel, payload, secret="floor-secret"):
@@ -74,3 +81,16 @@ def test_floor_answers_a_duplicate_without_writing_it_again(factory, floor):
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.get_json()["id"] == first.get_json()["id"]
     assert Message.query.count() == 1
+
+
+def test_grouped_floor_stores_and_answers_like_the_floor(factory, grouped):
+    """The group-commit variant: the same answer and rows, through its leader's pipeline."""
+    channel = factory.channel()
+    db.session.commit()
+    answer = _post_floor(grouped, channel, factory.payload(external_id="m-4"))
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    stored = db.session.get(Message, answer.get_json()["id"])
+    assert stored.external_id == "m-4" and stored.conversation_id == answer.get_json()["conversation_id"]
+    assert stored.classify_status == "pending"
+    refused = _post_floor(grouped, channel, factory.payload(external_id="m-5"), secret="wrong")
+    assert refused.status_code == 401 and Message.query.count() == 1
