@@ -19,7 +19,6 @@ bench.ingest_cpu 1000 --floor-grouped.
 Not a product path: it exists so that the benchmark can say how far any durable endpoint gets
 on the machine it runs on (`floor / bare`), and how much Parvis adds on top (`Parvis / floor`).
 """
-import hashlib
 import hmac
 import json
 import os
@@ -33,6 +32,7 @@ from psycopg.types.json import Json
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
+from inbox.blueprints.api import SIGNATURE_HEADER, sign
 from inbox.services import ingest
 
 app = Flask(__name__)
@@ -41,7 +41,7 @@ _url = make_url(os.environ["DATABASE_URL"])
 _CONNINFO = _url.set(drivername="postgresql").render_as_string(hide_password=False)
 _DIALECT = create_engine(_url).dialect  # no connection is opened
 _REDIS = redis.Redis.from_url(os.environ["REDIS_URL"])
-_SECRET = os.environ.get("PARVIS_FLOOR_SECRET", "").encode()
+_SECRET = os.environ.get("PARVIS_FLOOR_SECRET", "")
 
 
 def _compiled(statement):
@@ -71,7 +71,7 @@ class _Post:
         self.channel_id = channel_id
         self.body = request.get_data(cache=True)
         self.item = json.loads(self.body)
-        self.signature = request.headers.get("X-Parvis-Signature", "")
+        self.signature = request.headers.get(SIGNATURE_HEADER, "")
         self.created_at = datetime.fromisoformat(self.item["created_at"].replace("Z", "+00:00"))
         self.answer = None
         self.done = threading.Event()
@@ -84,8 +84,7 @@ class _Post:
 
     def write(self, found):
         """(SQL, parameters) of the write, or None with the answer set (refused or duplicate)."""
-        expected = "sha256=" + hmac.new(_SECRET, self.body, hashlib.sha256).hexdigest()
-        if not found[_COLUMN["enabled"]] or not hmac.compare_digest(expected, self.signature):
+        if not found[_COLUMN["enabled"]] or not hmac.compare_digest(sign(_SECRET, self.body), self.signature):
             self.answer = ({"error": "unknown channel or bad signature"}, 401)
             return None
         item, channel_id, created_at = self.item, self.channel_id, self.created_at
@@ -152,6 +151,11 @@ def ingest_floor(channel_id: int):
     return _reply(post)
 
 
+@app.get("/ping")
+def ping():
+    return "ok"
+
+
 # --- the same with group commit ----------------------------------------------------------------
 # `bench.durable_floor:grouped`: the posts in flight in one process are stored together. The
 # first to arrive leads: it takes every waiting post, sends their lookups in one round trip
@@ -213,9 +217,4 @@ def ingest_grouped(channel_id: int):
 
 @grouped.get("/ping")
 def grouped_ping():
-    return "ok"
-
-
-@app.get("/ping")
-def ping():
     return "ok"

@@ -39,42 +39,46 @@ def _signed_posts(bench, n: int, prefix: str) -> list:
     return posts
 
 
-def measure(bench) -> dict:
+def floor_env(bench) -> dict:
+    """The durable floor's environment: the signing secret of the channel the posts go to."""
+    channels, _ = bench.ids()
+    return {"PARVIS_FLOOR_SECRET": bench.channel_secret(channels[-1])}
+
+
+def _run_side(bench, app_spec: str, name: str, posts: list, warmup: int, **env) -> tuple[dict, float]:
+    """Start one side in the benchmark's gunicorn configuration, warm it up, load it: (figures,
+    largest worker RSS in MB)."""
     from . import load
 
+    process, url = bench.gunicorn(app_spec, name, **GUNICORN, **env)
+    with bench.running(process):
+        load.run(url, posts[:warmup], CONCURRENCY)
+        figures = load.run(url, posts[warmup:], CONCURRENCY)
+        return figures, max(rss_mb(process.pid, children=True)["children_rss_mb"] or [0])
+
+
+def _all_created(figures: dict, side: str) -> None:
+    if figures["statuses"].get("201", 0) != figures["requests"]:
+        raise RuntimeError(f"{side} answers were not all 201: {figures['statuses']}")
+
+
+def measure(bench) -> dict:
     n = 4000 if bench.scale == "full" else 2000
     warmup = 200
     bench.settle_pending()
     result = {"gunicorn": GUNICORN, "requests_per_side": n}
 
-    bare, bare_url = bench.gunicorn("bench.bare_app:app", "bare-flask", **GUNICORN)
-    with bench.running(bare):
-        posts = _signed_posts(bench, n + warmup, "bare")
-        plain = [("POST", "/ingest", body, {"Content-Type": "application/json"}) for _, _, body, _ in posts]
-        load.run(bare_url, plain[:warmup], CONCURRENCY)
-        result["bare_flask"] = load.run(bare_url, plain[warmup:], CONCURRENCY)
-        result["memory"] = {"bare_flask_rss_mb": max(
-            rss_mb(bare.pid, children=True)["children_rss_mb"] or [0])}
-
-    channels, _ = bench.ids()
-    floor, floor_url = bench.gunicorn("bench.durable_floor:app", "durable-floor", **GUNICORN,
-                                      PARVIS_FLOOR_SECRET=bench.channel_secret(channels[-1]))
-    with bench.running(floor):
-        posts = _signed_posts(bench, n + warmup, f"floor{time.time_ns()}")
-        load.run(floor_url, posts[:warmup], CONCURRENCY)
-        result["durable_floor"] = load.run(floor_url, posts[warmup:], CONCURRENCY)
-    if result["durable_floor"]["statuses"].get("201", 0) != result["durable_floor"]["requests"]:
-        raise RuntimeError(f"durable floor answers were not all 201: {result['durable_floor']['statuses']}")
-
-    parvis, parvis_url = bench.gunicorn("wsgi:app", "parvis-web-ingest", **GUNICORN)
-    with bench.running(parvis):
-        posts = _signed_posts(bench, n + warmup, f"ingest{time.time_ns()}")
-        load.run(parvis_url, posts[:warmup], CONCURRENCY)
-        result["parvis"] = load.run(parvis_url, posts[warmup:], CONCURRENCY)
-        result["memory"]["web_rss_mb"] = max(rss_mb(parvis.pid, children=True)["children_rss_mb"] or [0])
-    created = result["parvis"]["statuses"].get("201", 0)
-    if created != result["parvis"]["requests"]:
-        raise RuntimeError(f"ingestion answers were not all 201: {result['parvis']['statuses']}")
+    posts = _signed_posts(bench, n + warmup, "bare")
+    plain = [("POST", "/ingest", body, {"Content-Type": "application/json"}) for _, _, body, _ in posts]
+    result["bare_flask"], bare_rss = _run_side(bench, "bench.bare_app:app", "bare-flask", plain, warmup)
+    result["durable_floor"], _ = _run_side(bench, "bench.durable_floor:app", "durable-floor",
+                                           _signed_posts(bench, n + warmup, f"floor{time.time_ns()}"), warmup,
+                                           **floor_env(bench))
+    _all_created(result["durable_floor"], "durable floor")
+    result["parvis"], web_rss = _run_side(bench, "wsgi:app", "parvis-web-ingest",
+                                          _signed_posts(bench, n + warmup, f"ingest{time.time_ns()}"), warmup)
+    _all_created(result["parvis"], "ingestion")
+    result["memory"] = {"bare_flask_rss_mb": bare_rss, "web_rss_mb": web_rss}
     result["ratio"] = round(result["parvis"]["rps"] / result["bare_flask"]["rps"], 2)
     result["floor_ratio"] = round(result["durable_floor"]["rps"] / result["bare_flask"]["rps"], 2)
     result["parvis_to_floor"] = round(result["parvis"]["rps"] / result["durable_floor"]["rps"], 2)

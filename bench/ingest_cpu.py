@@ -53,7 +53,7 @@ def main(argv: list[str]) -> None:
     elif floor or grouped:
         app_spec, name = ("bench.durable_floor:grouped", "cpu-floor-grouped") if grouped else (
             "bench.durable_floor:app", "cpu-floor")
-        env = {"PARVIS_FLOOR_SECRET": bench.channel_secret(bench.ids()[0][-1])}
+        env = ingest.floor_env(bench)
     web, url = bench.gunicorn(app_spec, name, workers=options.workers, threads=options.threads, **env)
     try:
         posts = ingest._signed_posts(bench, n + 200, f"cpu{time.time_ns()}")
@@ -69,7 +69,8 @@ def main(argv: list[str]) -> None:
         result = load.run(url, posts[200:], ingest.CONCURRENCY)
         web_after, pg_after = web_cpu(), _postgres_cpu(bench.database)
         print(json.dumps({
-            "app": app_spec, "gunicorn": {"workers": options.workers, "threads": options.threads}, "posts": n, "rps": result["rps"], "p50_ms": result["p50_ms"],
+            "app": app_spec, "gunicorn": {"workers": options.workers, "threads": options.threads}, "posts": n,
+            "rps": result["rps"], "p50_ms": result["p50_ms"],
             "statuses": result["statuses"],
             "web_cpu_ms_per_post": round((web_after - web_before) / n * 1000, 2),
             "postgres_cpu_ms_per_post": round((pg_after - pg_before) / n * 1000, 2),
