@@ -15,7 +15,7 @@ with the model <= 700 MB.
     python -m bench.classify          # on its own database, <PARVIS_BENCH_DATABASE>_classify
 
 The bare forward pass (a) runs with the classifier's own texts-per-pass setting
-(Classifier.batch_size, encoder.DEFAULT_BATCH_SIZE), the best the encoder does on its own.
+(Classifier.tokens_per_pass, encoder.DEFAULT_TOKENS_PER_PASS), the best the encoder does on its own.
 """
 import json
 import os
@@ -146,7 +146,7 @@ def measure(database_url: str | None = None, redis_url: str | None = None, n: in
         for start in range(0, n, batch):
             chunk = texts[start:start + batch]  # (a) takes the texts in the worker's claim size
             began = time.perf_counter()
-            classifier.encoder.encode(chunk, classifier.batch_size)
+            classifier.encoder.encode(chunk, classifier.tokens_per_pass)
             seconds["forward"] += time.perf_counter() - began
             began = time.perf_counter()
             classifier.classify(chunk)
@@ -158,7 +158,7 @@ def measure(database_url: str | None = None, redis_url: str | None = None, n: in
     for start in range(0, n, per_round):
         began = time.perf_counter()
         for i in range(start, start + per_round, batch):
-            classifier.encoder.encode(texts[i:i + batch], classifier.batch_size)
+            classifier.encoder.encode(texts[i:i + batch], classifier.tokens_per_pass)
         seconds["forward_2"] += time.perf_counter() - began
         began = time.perf_counter()
         counts["single"] += _naive_round(redis_url, singles_per_round)
@@ -185,7 +185,7 @@ def measure(database_url: str | None = None, redis_url: str | None = None, n: in
         "one_rq_job_per_message": {"per_second": round(one_per_job, 1), "messages": counts["single"]},
         "ratio_worker_vs_forward": round(worker_path / forward, 2),
         "ratio_worker_vs_one_per_job": round(worker_vs_single, 2),
-        "texts_per_forward_pass": classifier.batch_size,
+        "tokens_per_forward_pass": classifier.tokens_per_pass,
         **{f"classifier_{k}": v for k, v in _rss_of_loaded_classifier().items()},
     }
 

@@ -187,17 +187,19 @@ def _libc():
 
 M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
-MMAP_THRESHOLD_BYTES = 1 << 20
+MMAP_THRESHOLD_BYTES = 1 << 20  # bfloat16 encoder
+FLOAT32_MMAP_THRESHOLD_BYTES = 8 << 20
 ONEDNN_CACHE_CAPACITY = 8
 
 
 def tune_malloc() -> dict:
     """Tune glibc's allocator for a process that runs a model; call it early (the worker's entry).
 
-    - A fixed mmap threshold of 1 MiB: the activations of a forward pass (1-6 MB tensors) are
-      then mapped and unmapped, so their memory goes back to the system as soon as a batch is
-      done. By default glibc raises the threshold dynamically up to 32 MiB after the first such
-      frees, and from then on keeps those tensors in a heap that fragments between batches.
+    - A fixed mmap threshold (`mmap_threshold_bytes`): activations above it are mapped and
+      unmapped, so their memory goes back to the system as soon as they are freed; the smaller
+      ones come from the heap, which `release_memory` trims after every batch. By default glibc
+      raises the threshold dynamically up to 32 MiB after the first such frees and does not trim
+      the heap it then keeps.
     - At most 2 malloc arenas: lingua's and PyTorch's thread pools and the worker's threads
       would otherwise each get their own arena (up to 8 per core), each holding freed memory.
     - oneDNN keeps at most 8 compiled kernels (ONEDNN_PRIMITIVE_CACHE_CAPACITY, default 1024):
@@ -216,11 +218,33 @@ def tune_malloc() -> dict:
     libc = _libc()
     if libc is None:
         return applied
-    if "MALLOC_MMAP_THRESHOLD_" not in os.environ and libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES):
-        applied["mmap_threshold"] = MMAP_THRESHOLD_BYTES
+    if "MALLOC_MMAP_THRESHOLD_" not in os.environ:
+        threshold = mmap_threshold_bytes()
+        if libc.mallopt(M_MMAP_THRESHOLD, threshold):
+            applied["mmap_threshold"] = threshold
     if "MALLOC_ARENA_MAX" not in os.environ and libc.mallopt(M_ARENA_MAX, 2):
         applied["arena_max"] = 2
     return applied
+
+
+def mmap_threshold_bytes() -> int:
+    """The mmap threshold for the encoder's inference dtype (PARVIS_ENCODER_DTYPE, auto).
+
+    bfloat16 (a CPU with AMX or AVX-512 BF16): 1 MiB, the value measured for issue #3 (peak
+    resident memory of a process classifying batches of 1-64 texts 608 -> 545 MB); its
+    activations are half as large. float32 (every other CPU): 8 MiB. Its activations are twice as large, mostly 1-8 MB for 16
+    texts per pass, and every mapping of one costs a page fault per 4 KiB touched. Measured on an
+    AVX2 machine (2 vCPUs, float32, 16 texts per pass, 1,024 of the bench's texts, separate
+    processes alternating; docs/performance.md): 1 MiB 35.8-39.3 messages/s,
+    8 MiB 46.0-47.1; the worker's peak under `python -m bench.memory` 605.7 -> 631.0 MB.
+    """
+    from .classifier.encoder import ClassifierLoadError, inference_dtype
+
+    try:
+        dtype = inference_dtype()
+    except ClassifierLoadError:  # a bad PARVIS_ENCODER_DTYPE: the model load reports it
+        return MMAP_THRESHOLD_BYTES
+    return MMAP_THRESHOLD_BYTES if str(dtype) == "torch.bfloat16" else FLOAT32_MMAP_THRESHOLD_BYTES
 
 
 def release_memory() -> None:

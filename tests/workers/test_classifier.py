@@ -251,3 +251,41 @@ def test_training_uses_float32_whatever_the_setting(monkeypatch, tmp_path):
         training.train(tmp_path / "out", train_rows=[{"text": "x", "sentiment": "neutral", "urgency": "normal",
                                                        "flags": []}], public_dir=None)
     assert seen["dtype"] == "float32"
+
+
+def test_passes_bound_padded_tokens_and_cover_every_text(clf):
+    from workers.classifier.encoder import MAX_LENGTH, passes
+
+    tokenizer = clf.encoder.tokenizer
+    texts = [GAS, "Merci !", "", "a", "Appelez le 06 12 34 56 78", "bonjour " * 300,
+             "Le bus 42 ne passe plus depuis une semaine, personne ne répond au téléphone."] * 9
+    counts = [len(tokenizer(t, truncation=True, max_length=MAX_LENGTH)["input_ids"]) for t in texts]
+    for budget in (1, 64, 128, 512, 10_000):
+        groups = passes(tokenizer, texts, budget)
+        assert sorted(i for group in groups for i in group) == list(range(len(texts)))
+        for group in groups:
+            padded = len(group) * max(counts[i] for i in group)
+            assert padded <= budget or len(group) == 1, (budget, group)
+        longest = [max(counts[i] for i in group) for group in groups]
+        assert longest == sorted(longest)  # sorted by length: each pass pads little
+    assert len(passes(tokenizer, texts, 10_000)) == 1
+    assert len(passes(tokenizer, texts, 1)) == len(texts)
+    with pytest.raises(ValueError, match="tokens_per_pass must be at least 1"):
+        passes(tokenizer, texts, 0)
+
+
+def test_embeddings_do_not_depend_on_how_texts_are_grouped_into_passes(clf):
+    texts = [GAS, "Merci !", "", "Appelez le 06 12 34 56 78", "bonjour " * 300, "Où est la mairie ?"] * 3
+    alone = clf.encoder.encode(texts, tokens_per_pass=1)  # one text per pass: no padding at all
+    for budget in (64, 512, 4096):
+        np.testing.assert_allclose(clf.encoder.encode(texts, tokens_per_pass=budget), alone, atol=2e-3)
+
+
+def test_sentiment_model_probabilities_stay_with_their_texts(tmp_path):
+    path = _tiny_bert(tmp_path / "stars", ["1 star", "2 stars", "3 stars", "4 stars", "5 stars"])
+    clf = Classifier.load(sentiment_model_path=path)
+    texts = ["Super !", GAS, "", "bonjour " * 200, "Merci beaucoup pour votre aide"]
+    alone = np.stack([clf.sentiment_model.predict([t])[0] for t in texts])
+    together = clf.sentiment_model.predict(texts)
+    np.testing.assert_allclose(together, alone, atol=1e-4)
+    np.testing.assert_allclose(together.sum(axis=1), 1.0, atol=1e-4)

@@ -98,3 +98,21 @@ def test_tune_malloc_bounds_onednn_kernel_cache(monkeypatch):
     applied = classify.tune_malloc()
     assert applied["onednn_primitive_cache"] == 8
     assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == "8"
+
+
+@pytest.mark.parametrize(("dtype", "threshold"), [("float32", 8 << 20), ("bfloat16", 1 << 20), ("nonsense", 1 << 20)])
+def test_tune_malloc_sets_the_mmap_threshold_for_the_encoder_dtype(monkeypatch, dtype, threshold):
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    monkeypatch.setenv("PARVIS_ENCODER_DTYPE", dtype)
+    assert classify.mmap_threshold_bytes() == threshold
+    applied = classify.tune_malloc()
+    assert applied["mmap_threshold"] == threshold
+
+
+@pytest.mark.parametrize(("native", "threshold"), [(True, 1 << 20), (False, 8 << 20)])
+def test_mmap_threshold_follows_the_cpu_when_the_dtype_is_auto(monkeypatch, native, threshold):
+    from workers.classifier import encoder
+
+    monkeypatch.delenv("PARVIS_ENCODER_DTYPE", raising=False)
+    monkeypatch.setattr(encoder, "native_bfloat16", lambda: native)
+    assert classify.mmap_threshold_bytes() == threshold

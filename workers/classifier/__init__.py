@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from . import rules
-from .encoder import DEFAULT_BATCH_SIZE, ClassifierLoadError, Encoder, SentimentModel
+from .encoder import DEFAULT_TOKENS_PER_PASS, ClassifierLoadError, Encoder, SentimentModel
 from .heads import FLAGS, SENTIMENTS, URGENCIES, Heads
 
 __all__ = ["Classifier", "Classification", "ClassifierLoadError"]
@@ -89,9 +89,9 @@ class LanguageDetector:
 
 class Classifier:
     def __init__(self, encoder: Encoder, heads: Heads, sentiment_model: SentimentModel | None = None,
-                 batch_size: int = DEFAULT_BATCH_SIZE):
+                 tokens_per_pass: int = DEFAULT_TOKENS_PER_PASS):
         self.encoder, self.heads, self.sentiment_model = encoder, heads, sentiment_model
-        self.batch_size = batch_size
+        self.tokens_per_pass = tokens_per_pass
         self.languages = LanguageDetector()
         self.version = f"{encoder.name}-heads-{heads.version}"
         if sentiment_model is not None:
@@ -114,10 +114,10 @@ class Classifier:
         # Serial on purpose: running the text side (rules, hashed n-grams, language) in a helper
         # thread during the forward pass was measured slower (GIL contention; bench/classify.py).
         cues = [rules.scan(t) for t in texts]
-        embeddings = self.encoder.encode(texts, self.batch_size)
+        embeddings = self.encoder.encode(texts, self.tokens_per_pass)
         probs = self.heads.predict_texts(embeddings, texts, cues)
         if self.sentiment_model is not None:
-            probs["sentiment"] = self.sentiment_model.predict(texts, self.batch_size)
+            probs["sentiment"] = self.sentiment_model.predict(texts, self.tokens_per_pass)
         languages = self.languages.detect(texts)
         return [self._combine(i, cues[i], probs, languages[i]) for i in range(len(texts))]
 
