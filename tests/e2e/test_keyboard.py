@@ -64,8 +64,14 @@ def test_clear_fifty_conversations_with_the_keyboard_alone(app, factory, live_se
     # The rest from the list: j selects, e resolves; the selection moves on by itself.
     page.keyboard.press("j")
     for remaining in range(44, -1, -1):
+        selected = page.locator("tr.conversation-row.selected")
+        expect(selected).to_have_count(1)
+        resolved = selected.get_attribute("data-conversation-id")
         page.keyboard.press("e")
         expect(counter).to_have_text(str(remaining))
+        # As an agent would, wait for the line to leave the list before the next key: the
+        # counter can change before the rows are swapped, and e acts on the selected line.
+        expect(page.locator(f"#row-{resolved}")).to_have_count(0)
     expect(page.locator("tr.conversation-row")).to_have_count(0)
     expect(page.locator("#queue-rows")).to_contain_text("Rien à traiter ici.")
     db.session.expire_all()
