@@ -1,6 +1,8 @@
 """The signed ingestion API: storage, idempotency, and a clear error for every bad input."""
 import json
 
+import pytest
+
 from inbox.extensions import db
 from inbox.models import Author, Conversation, Message
 from inbox.services.queue import CLASSIFY_WAKEUP_KEY, QUEUE_CLASSIFY
@@ -176,3 +178,52 @@ def test_conversation_shows_the_latest_message_excerpt(client, factory):
                                                  created_at="2026-11-19T10:00:00Z"))
     db.session.refresh(conversation)
     assert conversation.last_excerpt == "second" and conversation.message_count == 3
+
+
+def test_sqlite_lock_backoff_doubles_with_jitter_and_stays_bounded():
+    from inbox.services import ingest
+
+    waits = [ingest._sqlite_lock_backoff(attempt) for attempt in range(ingest.SQLITE_LOCK_RETRIES)]
+    for attempt, wait in enumerate(waits):
+        ceiling = min(0.02 * 2**attempt, ingest.SQLITE_LOCK_MAX_WAIT)
+        assert ceiling / 2 <= wait <= ceiling
+    assert sum(min(0.02 * 2**a, ingest.SQLITE_LOCK_MAX_WAIT) for a in range(ingest.SQLITE_LOCK_RETRIES)) < 5
+
+
+def test_a_locked_sqlite_write_is_retried_until_it_goes_through(app, factory, monkeypatch):
+    """SQLite refuses at once the write of a transaction that read before another writer committed;
+    the ingestion runs again (idempotent) instead of answering 503. Other errors are not retried."""
+    from sqlalchemy.exc import OperationalError
+
+    from inbox.models import Message
+    from inbox.services import ingest
+    from inbox.services.validation import INBOUND_MESSAGE
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        monkeypatch.setattr(ingest, "_is_sqlite_lock", lambda exc: "database is locked" in str(exc.orig))
+    monkeypatch.setattr(ingest, "_sqlite_lock_backoff", lambda attempt: 0)
+    channel = factory.channel()
+    raws = [factory.payload(external_id=f"lock-{i}") for i in range(2)]
+    real, calls = ingest._store_many, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) <= 9:
+            raise OperationalError("INSERT INTO author ...", {}, Exception("database is locked"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "_store_many", flaky)
+    results = ingest.ingest_messages(channel, [INBOUND_MESSAGE.load(raw) for raw in raws], raws)
+    assert len(calls) == 10 and all(r.created for r in results)
+    assert Message.query.filter(Message.external_id.in_(["lock-0", "lock-1"])).count() == 2
+
+    calls.clear()
+
+    def broken(*args, **kwargs):
+        calls.append(1)
+        raise OperationalError("SELECT 1", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(ingest, "_store_many", broken)
+    with pytest.raises(OperationalError, match="disk I/O error"):
+        ingest.ingest_messages(channel, [INBOUND_MESSAGE.load(raw) for raw in raws], raws)
+    assert len(calls) == 1
