@@ -192,7 +192,7 @@ FLOAT32_MMAP_THRESHOLD_BYTES = 8 << 20
 ONEDNN_CACHE_CAPACITY = 8
 
 
-def tune_malloc() -> dict:
+def tune_malloc(loads_model: bool = True) -> dict:
     """Tune glibc's allocator for a process that runs a model; call it early (the worker's entry).
 
     - A fixed mmap threshold (`mmap_threshold_bytes`): activations above it are mapped and
@@ -219,7 +219,8 @@ def tune_malloc() -> dict:
     if libc is None:
         return applied
     if "MALLOC_MMAP_THRESHOLD_" not in os.environ:
-        threshold = mmap_threshold_bytes()
+        # A worker that loads no model keeps torch out of its process (no CPU probe).
+        threshold = mmap_threshold_bytes() if loads_model else MMAP_THRESHOLD_BYTES
         if libc.mallopt(M_MMAP_THRESHOLD, threshold):
             applied["mmap_threshold"] = threshold
     if "MALLOC_ARENA_MAX" not in os.environ and libc.mallopt(M_ARENA_MAX, 2):

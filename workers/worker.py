@@ -126,7 +126,7 @@ def run_worker(queues=ALL_QUEUES, burst: bool = False, sweep_every: float = 15.0
     """Load the classifier when this worker serves the classify queue (a load failure raises
     ClassifierLoadError: the worker does not start), then work in this process, or fork
     `processes` worker processes that share the loaded model."""
-    tune_malloc()  # before the model, the app and any thread allocate
+    tune_malloc(serves_classification(queues))  # before the model, the app and any thread allocate
     app = get_app()
     if serves_classification(queues):
         from .classifier import Classifier

@@ -116,3 +116,9 @@ def test_mmap_threshold_follows_the_cpu_when_the_dtype_is_auto(monkeypatch, nati
     monkeypatch.delenv("PARVIS_ENCODER_DTYPE", raising=False)
     monkeypatch.setattr(encoder, "native_bfloat16", lambda: native)
     assert classify.mmap_threshold_bytes() == threshold
+
+
+def test_tune_malloc_without_the_model_does_not_probe_the_cpu(monkeypatch):
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    monkeypatch.setattr(classify, "mmap_threshold_bytes", lambda: pytest.fail("probed the CPU"))
+    assert classify.tune_malloc(loads_model=False)["mmap_threshold"] == 1 << 20
