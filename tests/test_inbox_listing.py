@@ -118,6 +118,55 @@ def test_full_text_search_folds_accents_and_matches_word_forms(client, factory, 
     assert found("gymnase") == {other.id} and found("piscine") == set()
 
 
+def test_search_finds_a_message_in_every_classification_state_once(client, factory, backend, monkeypatch):
+    """The PostgreSQL index covers settled messages only (migration i11_search_settled); search
+    reads it for those and matches pending and processing ones directly: each state is found,
+    and a message changing state is never lost nor counted twice."""
+    from sqlalchemy import select
+
+    from inbox.models import Message
+    from inbox.services import search
+
+    channel = factory.channel()
+    states = ("pending", "processing", "done", "failed", None)
+    conversations = {state: _conversation(client, factory, channel, f"Lampadaire cassé rue {i}")
+                     for i, state in enumerate(states)}
+    for state, conversation in conversations.items():
+        conversation.messages.first().classify_status = state
+    db.session.commit()
+    login(client, factory.user())
+
+    def matching():
+        return sorted(db.session.scalars(select(Message.conversation_id).where(
+            Message.id.in_(search.matching_message_ids("lampadaire")))).all())
+
+    assert matching() == sorted(c.id for c in conversations.values())
+    def listed():
+        html = client.get("/", query_string={"q": "lampadaire", "status": "all"}).get_data(as_text=True)
+        return set(_ids(html, conversations.values()))
+
+    assert listed() == {c.id for c in conversations.values()}
+    # PostgreSQL lists by ids up to FEW_MATCHES matches, and probes in queue order beyond: same list.
+    for few in (0, 4, 5):
+        monkeypatch.setattr(search, "FEW_MATCHES", few)
+        assert listed() == {c.id for c in conversations.values()}, few
+        if backend == "postgresql":  # five matching messages: by ids up to five, a probe below
+            assert ("ANY" if few >= 5 else "EXISTS") in str(search.conversation_condition("lampadaire")), few
+    moving = conversations["pending"].messages.first()
+    for state in ("processing", "done", "pending", "failed"):
+        moving.classify_status = state
+        db.session.commit()
+        assert matching() == sorted(c.id for c in conversations.values()), state
+    if backend == "postgresql":
+        # The settled branch reads the partial GIN index, the unsettled one its own partial index.
+        sql = str(search.matching_message_ids("lampadaire").compile(
+            db.engine, compile_kwargs={"literal_binds": True}))
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            plan = "\n".join(connection.exec_driver_sql("EXPLAIN " + sql).scalars())
+        assert "ix_message_search" in plan and "ix_message_unclassified" in plan, plan
+
+
 def test_keyset_pagination_walks_every_conversation_once_in_order(client, factory, app):
     channel = factory.channel()
     user = factory.user()

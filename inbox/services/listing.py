@@ -171,10 +171,9 @@ def _filter_conditions(filters: InboxFilters, user) -> list:
         end = datetime.combine(filters.until + timedelta(days=1), time(), timezone.utc)
         conditions.append(Conversation.last_message_at < end)
     if filters.q:
-        matching = search.matching_message_ids(filters.q)
+        matching = search.conversation_condition(filters.q)
         if matching is not None:
-            conditions.append(exists().where(Message.conversation_id == Conversation.id,
-                                             Message.id.in_(matching)))
+            conditions.append(matching)
     if filters.drilldown:
         from .drilldown import conversation_ids
 
