@@ -1,7 +1,9 @@
 """Template filters and globals."""
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 
-from flask_babel import format_timedelta, lazy_gettext as _l
+from babel.dates import format_timedelta
+from flask_babel import get_locale, lazy_gettext as _l
 
 from .models.base import utcnow
 
@@ -28,9 +30,24 @@ DELIVERY_LABELS = {"queued": _l("queued"), "sent": _l("sent"), "failed": _l("fai
 
 
 def waiting_for(since: datetime | None) -> str:
+    """How long since `since`, to the minute, in words of the current locale ("12 minutes")."""
     if since is None:
         return ""
-    return format_timedelta(utcnow() - since, granularity="minute", threshold=1.1)
+    minutes = (utcnow() - since).total_seconds() / 60
+    whole = round(minutes)
+    if whole == 0 and minutes:  # as Babel: a nonzero wait under the unit still reads "1 minute"
+        whole = 1 if minutes > 0 else -1
+    locale = get_locale()  # None outside a request: Babel's default locale, as flask_babel does
+    return _waiting_words(str(locale) if locale else None, whole)
+
+
+@lru_cache(maxsize=4096)
+def _waiting_words(locale: str | None, minutes: int) -> str:
+    """Babel's wording for a whole number of minutes, once per locale and value: the list shows
+    it on each of its 50 rows at every refresh, and Babel picks the unit and plural form anew
+    each time."""
+    options = {"locale": locale} if locale else {}
+    return format_timedelta(timedelta(minutes=minutes), granularity="minute", threshold=1.1, **options)
 
 
 LABEL_SETS = {
