@@ -278,7 +278,14 @@ def test_embeddings_do_not_depend_on_how_texts_are_grouped_into_passes(clf):
     texts = [GAS, "Merci !", "", "Appelez le 06 12 34 56 78", "bonjour " * 300, "Où est la mairie ?"] * 3
     alone = clf.encoder.encode(texts, tokens_per_pass=1)  # one text per pass: no padding at all
     for budget in (64, 512, 4096):
-        np.testing.assert_allclose(clf.encoder.encode(texts, tokens_per_pass=budget), alone, atol=2e-3)
+        grouped = clf.encoder.encode(texts, tokens_per_pass=budget)
+        cosine = (grouped * alone).sum(axis=1) / (np.linalg.norm(grouped, axis=1) * np.linalg.norm(alone, axis=1))
+        # A text given another's embedding would score 0.41 at most (these texts against each
+        # other). bfloat16 rounds differently with the padded length: 0.99989 at worst, one value
+        # 0.0025 off; float32 stays within 2e-3 on every value.
+        assert cosine.min() >= 0.999, (budget, cosine.min())
+        if clf.encoder.dtype == "float32":
+            np.testing.assert_allclose(grouped, alone, atol=2e-3)
 
 
 def test_sentiment_model_probabilities_stay_with_their_texts(tmp_path):
