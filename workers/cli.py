@@ -138,6 +138,9 @@ def run_command(ctx, host, port, no_worker):
                 worker.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 worker.kill()
+        from inbox.redis_conn import stop_embedded_redis
+
+        stop_embedded_redis()
 
 
 def _add_classifier_commands():
