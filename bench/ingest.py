@@ -3,7 +3,7 @@
 A second baseline, the durable floor (bench/durable_floor.py), runs in the same gunicorn
 configuration: the least any endpoint that answers after the message is committed must do.
 `floor / bare` is what this machine allows a durable endpoint; `parvis / floor` is Parvis's own
-overhead on top of it.
+overhead on top of it. The three run side by side and are loaded in alternating rounds.
 """
 import json
 import random
@@ -15,6 +15,7 @@ from .context import rss_mb
 # The same gunicorn configuration for both sides.
 GUNICORN = {"workers": 2, "threads": 4}
 CONCURRENCY = 8
+ROUNDS = 4
 
 
 def _signed_posts(bench, n: int, prefix: str) -> list:
@@ -45,16 +46,28 @@ def floor_env(bench) -> dict:
     return {"PARVIS_FLOOR_SECRET": bench.channel_secret(channels[-1])}
 
 
-def _run_side(bench, app_spec: str, name: str, posts: list, warmup: int, **env) -> tuple[dict, float]:
-    """Start one side in the benchmark's gunicorn configuration, warm it up, load it: (figures,
-    largest worker RSS in MB)."""
+def _load_sides(bench, sides: dict, n: int, warmup: int) -> tuple[dict, dict]:
+    """Start every side in the benchmark's gunicorn configuration at once, warm each up, then
+    load them in ROUNDS alternating rounds (the order turning each round), so that a change in
+    the machine's speed during the section (other tenants of a shared host) weighs on every
+    side alike. Returns each side's combined figures and its largest worker RSS in MB."""
     from . import load
 
-    process, url = bench.gunicorn(app_spec, name, **GUNICORN, **env)
-    with bench.running(process):
-        load.run(url, posts[:warmup], CONCURRENCY)
-        figures = load.run(url, posts[warmup:], CONCURRENCY)
-        return figures, max(rss_mb(process.pid, children=True)["children_rss_mb"] or [0])
+    started = {name: bench.gunicorn(app_spec, label, **GUNICORN, **env)
+               for name, (app_spec, label, _, env) in sides.items()}
+    with bench.running(*(process for process, _ in started.values())):
+        for name, (process, url) in started.items():
+            load.run(url, sides[name][2][:warmup], CONCURRENCY)
+        per_round = n // ROUNDS
+        rounds: dict[str, list] = {name: [] for name in sides}
+        names = list(sides)
+        for index in range(ROUNDS):
+            for name in names[index % len(names):] + names[:index % len(names)]:
+                chunk = sides[name][2][warmup + index * per_round:warmup + (index + 1) * per_round]
+                rounds[name].append(load.run(started[name][1], chunk, CONCURRENCY, keep_latencies=True))
+        rss = {name: max(rss_mb(process.pid, children=True)["children_rss_mb"] or [0])
+               for name, (process, _) in started.items()}
+    return {name: load.combine(results) for name, results in rounds.items()}, rss
 
 
 def _all_created(figures: dict, side: str) -> None:
@@ -70,15 +83,18 @@ def measure(bench) -> dict:
 
     posts = _signed_posts(bench, n + warmup, "bare")
     plain = [("POST", "/ingest", body, {"Content-Type": "application/json"}) for _, _, body, _ in posts]
-    result["bare_flask"], bare_rss = _run_side(bench, "bench.bare_app:app", "bare-flask", plain, warmup)
-    result["durable_floor"], _ = _run_side(bench, "bench.durable_floor:app", "durable-floor",
-                                           _signed_posts(bench, n + warmup, f"floor{time.time_ns()}"), warmup,
-                                           **floor_env(bench))
+    sides = {
+        "bare_flask": ("bench.bare_app:app", "bare-flask", plain, {}),
+        "durable_floor": ("bench.durable_floor:app", "durable-floor",
+                          _signed_posts(bench, n + warmup, f"floor{time.time_ns()}"), floor_env(bench)),
+        "parvis": ("wsgi:app", "parvis-web-ingest", _signed_posts(bench, n + warmup, f"ingest{time.time_ns()}"), {}),
+    }
+    figures, rss = _load_sides(bench, sides, n, warmup)
+    result.update(figures)
+    result["rounds"] = ROUNDS
     _all_created(result["durable_floor"], "durable floor")
-    result["parvis"], web_rss = _run_side(bench, "wsgi:app", "parvis-web-ingest",
-                                          _signed_posts(bench, n + warmup, f"ingest{time.time_ns()}"), warmup)
     _all_created(result["parvis"], "ingestion")
-    result["memory"] = {"bare_flask_rss_mb": bare_rss, "web_rss_mb": web_rss}
+    result["memory"] = {"bare_flask_rss_mb": rss["bare_flask"], "web_rss_mb": rss["parvis"]}
     result["ratio"] = round(result["parvis"]["rps"] / result["bare_flask"]["rps"], 2)
     result["floor_ratio"] = round(result["durable_floor"]["rps"] / result["bare_flask"]["rps"], 2)
     result["parvis_to_floor"] = round(result["parvis"]["rps"] / result["durable_floor"]["rps"], 2)
