@@ -159,12 +159,12 @@ def _cpus() -> int:
 def _database_ready(bench: Bench) -> bool:
     """Whether the bench database exists, holds the bench's channels and is at the latest
     migration (one made by an older checkout is made again)."""
-    from pathlib import Path
-
     import psycopg
     from alembic.script import ScriptDirectory
 
-    heads = set(ScriptDirectory(str(Path(__file__).resolve().parent.parent / "inbox" / "migrations")).get_heads())
+    from inbox import MIGRATIONS_DIR
+
+    heads = set(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
     try:
         with psycopg.connect(bench.dsn) as conn:
             versions = {row[0] for row in conn.execute("SELECT version_num FROM alembic_version")}

@@ -35,18 +35,30 @@ def _fts5_query(query: str) -> str | None:
     return " ".join(f'"{word}"*' for word in words[:12])
 
 
+def _searchable(query: str | None) -> str | None:
+    """The query stripped, or None when it has no words to search for."""
+    query = (query or "").strip()
+    return query if _WORD.search(query) else None
+
+
 def _pg_match(query: str):
     return func.to_tsvector(_PG_CONFIG, Message.body).op("@@")(func.websearch_to_tsquery(_PG_CONFIG, query))
 
 
+def _pg_matching(column, query: str):
+    """`column` of the matching messages: settled ones through the search index, unsettled ones
+    in place."""
+    match = _pg_match(query)
+    return union_all(select(column).where(SETTLED, match), select(column).where(UNSETTLED, match))
+
+
 def matching_message_ids(query: str):
     """A selectable of ids of messages matching `query`, or None when the query has no words."""
-    query = (query or "").strip()
-    if not _WORD.search(query):
+    query = _searchable(query)
+    if query is None:
         return None
     if db.engine.dialect.name == "postgresql":
-        matches = _pg_match(query)
-        return union_all(select(Message.id).where(SETTLED, matches), select(Message.id).where(UNSETTLED, matches))
+        return _pg_matching(Message.id, query)
     return select(text("rowid")).select_from(text("message_fts")).where(
         text("message_fts MATCH :fts_query").bindparams(fts_query=_fts5_query(query)))
 
@@ -62,16 +74,14 @@ def conversation_condition(query: str):
     more, matches are common enough that walking the queue in order and testing each
     conversation's few messages in place finds a page after a short walk.
     """
-    matching = matching_message_ids(query)
-    if matching is None:
+    query = _searchable(query)
+    if query is None:
         return None
     if db.engine.dialect.name != "postgresql":
-        return exists().where(Message.conversation_id == Conversation.id, Message.id.in_(matching))
-    match = _pg_match(query)
-    few = db.session.scalars(union_all(select(Message.conversation_id).where(SETTLED, match),
-                                       select(Message.conversation_id).where(UNSETTLED, match))
-                             .limit(FEW_MATCHES + 1)).all()
+        return exists().where(Message.conversation_id == Conversation.id,
+                              Message.id.in_(matching_message_ids(query)))
+    few = db.session.scalars(_pg_matching(Message.conversation_id, query).limit(FEW_MATCHES + 1)).all()
     if len(few) <= FEW_MATCHES:
         return Conversation.id == any_(bindparam("search_conversation_ids", sorted(set(few)),
                                                  type_=ARRAY(Integer)))
-    return exists().where(Message.conversation_id == Conversation.id, match)
+    return exists().where(Message.conversation_id == Conversation.id, _pg_match(query))
