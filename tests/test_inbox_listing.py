@@ -167,6 +167,26 @@ def test_search_finds_a_message_in_every_classification_state_once(client, facto
         assert "ix_message_search" in plan and "ix_message_unclassified" in plan, plan
 
 
+def test_search_without_words_lists_everything_and_odd_queries_do_not_fail(client, factory, backend):
+    channel = factory.channel()
+    school = _conversation(client, factory, channel, "Fuite d'eau devant l'école")
+    other = _conversation(client, factory, channel, "Horaires de la piscine")
+    login(client, factory.user())
+
+    def listed(q):
+        response = client.get("/", query_string={"q": q, "status": "all"})
+        assert response.status_code == 200, (q, response.status_code)
+        return set(_ids(response.get_data(as_text=True), [school, other]))
+
+    assert listed("   ") == listed("!!! ?") == {school.id, other.id}  # no word: no search
+    # Quotes, operators and SQL-looking text are searched as words, never an error.
+    assert listed('"école') == {school.id}
+    # PostgreSQL reads web-search syntax (OR, -exclusion); SQLite requires every word.
+    assert listed("école OR -piscine") == ({school.id} if backend == "postgresql" else set())
+    assert listed("'; DROP TABLE message; --") == set()
+    assert listed("piscine") == {other.id}
+
+
 def test_keyset_pagination_walks_every_conversation_once_in_order(client, factory, app):
     channel = factory.channel()
     user = factory.user()
