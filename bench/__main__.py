@@ -22,6 +22,13 @@ from datetime import datetime, timezone
 from .context import RESULTS_DIR, Bench
 
 SECTIONS = ("pages", "e2e", "ingest", "memory", "stats", "classify")
+MAX_WORKER_PROCESSES = 4
+
+
+def default_worker_processes() -> int:
+    """The e2e section's worker processes: one per core, as docs/deploy.md sizes a worker host
+    (each runs one inference thread), at most MAX_WORKER_PROCESSES."""
+    return max(1, min(os.cpu_count() or 1, MAX_WORKER_PROCESSES))
 
 
 def _pages(bench: Bench) -> dict:
@@ -109,8 +116,10 @@ def main(argv=None) -> int:
                         help="full: 1,000,000 messages; small: 100,000 (the baseline is 10,000 in both)")
     parser.add_argument("--only", choices=SECTIONS, action="append",
                         help="run only this section (repeatable)")
-    parser.add_argument("--worker-processes", type=int, default=1,
-                        help="worker processes for the e2e section (`parvis worker --processes N`; one per core)")
+    parser.add_argument("--worker-processes", type=int, default=default_worker_processes(),
+                        help="worker processes for the e2e section (`parvis worker --processes N`); default: "
+                             "one per core, as docs/deploy.md sizes a worker host, at most "
+                             f"{MAX_WORKER_PROCESSES} (here {default_worker_processes()})")
     args = parser.parse_args(argv)
     bench = Bench(scale=args.scale, worker_processes=args.worker_processes)
     sections = args.only or list(SECTIONS)

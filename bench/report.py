@@ -48,7 +48,9 @@ def rows(results: dict) -> list[tuple]:
                 _fmt(ingest["parvis_to_floor"]), "-", None)
     e2e = s.get("e2e", {})
     if "p95_ms" in e2e:
-        add(f"end to end at {e2e['rate']}/s (answer -> SSE) p50 / p95",
+        processes = e2e.get("worker_processes", 1)
+        add(f"end to end at {e2e['rate']}/s (answer -> SSE, {processes} worker process{'es' if processes > 1 else ''})"
+            " p50 / p95",
             f"{e2e['p50_ms']:.0f} / {e2e['p95_ms']:.0f} ms", "-", "-", "p95 <= 1000 ms",
             e2e["p95_ms"] <= 1000 and e2e["received"] == e2e["sent"])
     worker_memory = s.get("memory", {})
@@ -58,8 +60,11 @@ def rows(results: dict) -> list[tuple]:
             "peak <= 700 MB", worker_memory["peak_rss_mb"] <= 700)
     memory = {**(_get(s, "e2e", "memory") or {}), **(_get(s, "ingest", "memory") or {})}
     if memory.get("worker_rss_mb") is not None:
-        add("worker RSS with model (sampled during e2e)", _fmt(memory["worker_rss_mb"], " MB"), "-", "-", "<= 700 MB",
-            memory["worker_rss_mb"] <= 700)
+        # With --processes N the forked worker processes classify: each is held to the target too.
+        sampled = max(memory["worker_rss_mb"], memory.get("work_horse_rss_mb") or 0)
+        label = "worker RSS with model (sampled during e2e" + (
+            ", largest of the parent and its worker processes)" if memory.get("work_horse_rss_mb") else ")")
+        add(label, _fmt(sampled, " MB"), "-", "-", "<= 700 MB", sampled <= 700)
     if memory.get("web_rss_mb") is not None:
         add("web process RSS (max)", _fmt(memory["web_rss_mb"], " MB"), "-", "-", "<= 200 MB",
             memory["web_rss_mb"] <= 200)

@@ -1,0 +1,39 @@
+"""The benchmark's results table (bench/report.py): the verdicts it prints follow the figures."""
+from bench import report
+from bench.__main__ import MAX_WORKER_PROCESSES, default_worker_processes
+
+
+def _rows(sections: dict) -> dict:
+    return {row[0]: row for row in report.rows({"sections": sections})}
+
+
+def _e2e(p95: float, memory: dict, processes: int = 2, received: int = 600) -> dict:
+    return {"e2e": {"rate": 20, "worker_processes": processes, "sent": 600, "received": received,
+                    "p50_ms": 100.0, "p95_ms": p95, "memory": memory}}
+
+
+def test_end_to_end_row_names_the_worker_processes_and_fails_on_a_lost_message():
+    rows = _rows(_e2e(450.0, {"worker_rss_mb": 540.0}))
+    (name,) = [n for n in rows if n.startswith("end to end")]
+    assert "2 worker processes" in name and rows[name][-1] == "PASS"
+    rows = _rows(_e2e(450.0, {"worker_rss_mb": 540.0}, received=599))
+    assert [r[-1] for n, r in rows.items() if n.startswith("end to end")] == ["FAIL"]
+    rows = _rows(_e2e(1200.0, {"worker_rss_mb": 540.0}, processes=1))
+    (name,) = [n for n in rows if n.startswith("end to end")]
+    assert "1 worker process)" in name and rows[name][-1] == "FAIL"
+
+
+def test_a_forked_worker_process_over_the_memory_target_fails_the_row():
+    within = _rows(_e2e(450.0, {"worker_rss_mb": 540.0, "work_horse_rss_mb": 610.0}))
+    (name,) = [n for n in within if n.startswith("worker RSS with model")]
+    assert within[name][1] == "610.00 MB" and within[name][-1] == "PASS"
+    over = _rows(_e2e(450.0, {"worker_rss_mb": 540.0, "work_horse_rss_mb": 720.0}))
+    assert [r[-1] for n, r in over.items() if n.startswith("worker RSS with model")] == ["FAIL"]
+
+
+def test_default_worker_processes_is_one_per_core_within_bounds(monkeypatch):
+    import os
+
+    for cores, expected in ((None, 1), (1, 1), (2, 2), (64, MAX_WORKER_PROCESSES)):
+        monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
+        assert default_worker_processes() == expected
