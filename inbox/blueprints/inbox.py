@@ -3,6 +3,7 @@ from flask import (Blueprint, Response, abort, current_app, render_template, req
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import func, select
 from sqlalchemy.orm import load_only, selectinload
 
 from ..alerts_context import preload_current_cycles
@@ -74,16 +75,45 @@ def counts():
                            filters=filters)
 
 
-def conversation_context(conv: Conversation) -> dict:
+# A conversation page shows its latest THREAD_WINDOW messages; "Show earlier messages" widens the
+# window by as many (`?show=`), up to THREAD_MAX. A private-message thread with one citizen can
+# run to thousands of messages over the years: rendered whole, each page view and each live
+# refresh would cost seconds (docs/performance.md, "Long threads").
+THREAD_WINDOW = 50
+THREAD_MAX = 2000
+
+
+def thread_size() -> int:
+    """How many of the latest messages to show: `?show=` within [THREAD_WINDOW, THREAD_MAX]."""
+    shown = request.args.get("show", "")
+    size = int(shown) if shown.isdigit() else THREAD_WINDOW
+    return min(max(size, THREAD_WINDOW), THREAD_MAX)
+
+
+def conversation_context(conv: Conversation, show: int | None = None) -> dict:
+    show = show or THREAD_WINDOW
     # Eager loads keep the page at a fixed number of queries however long the thread (no N+1).
-    thread = conv.messages.options(selectinload(Message.author), selectinload(Message.user)).all()
+    latest = (conv.messages.options(selectinload(Message.author), selectinload(Message.user))
+              .order_by(None).order_by(Message.created_at.desc(), Message.id.desc()).limit(show + 1).all())
+    thread = latest[:show][::-1]
+    earlier_hidden = len(latest) > show
+    # The newest message of the whole conversation (the reply form's collision check): one with an
+    # older date but a newer id (an import) may lie before the window.
+    last_seen_id = max((m.id for m in thread), default=0)
+    if earlier_hidden:
+        last_seen_id = db.session.scalar(select(func.max(Message.id)).where(Message.conversation_id == conv.id))
     return {
-        "conversation": conv, "thread": thread,
+        "conversation": conv, "thread": thread, "thread_shown": show, "earlier_hidden": earlier_hidden,
+        # Back to the same message once the wider window is loaded.
+        "earlier_url": url_for("inbox.conversation", conversation_id=conv.id, show=show + THREAD_WINDOW,
+                               _anchor=f"message-{thread[0].id}") if earlier_hidden and show < THREAD_MAX else None,
+        "live_url": url_for("inbox.conversation_live", conversation_id=conv.id,
+                            **({"show": show} if show != THREAD_WINDOW else {})),
         "notes": Note.query.options(selectinload(Note.user)).filter_by(conversation_id=conv.id)
         .order_by(Note.created_at).all(),
         "moderation_by_message": moderation.message_history(m.id for m in thread),
         "can_undo": lambda entry: moderation.can_undo(entry, current_user),
-        "last_seen_id": max((m.id for m in thread), default=0),
+        "last_seen_id": last_seen_id,
         "reasons": MODERATION_REASONS,
     }
 
@@ -99,7 +129,7 @@ def conversation(conversation_id: int):
 
 def render_conversation(conv: Conversation, status: int = 200, **extra):
     institution = current_app.config["INSTITUTION_NAME"]
-    context = conversation_context(conv)
+    context = conversation_context(conv, thread_size())
     context.update(
         users=_active_users(), labels=labels.all_labels(),
         earlier=conversations.recent_by_author(conv),
@@ -118,7 +148,7 @@ def render_conversation(conv: Conversation, status: int = 200, **extra):
 def conversation_live(conversation_id: int):
     """The thread, notes and status of a conversation (htmx live refresh)."""
     conv = conversation_or_404(conversation_id)
-    return render_template("inbox/_conversation_live.html", **conversation_context(conv))
+    return render_template("inbox/_conversation_live.html", **conversation_context(conv, thread_size()))
 
 
 @bp.route("/conversations/<int:conversation_id>/presence", methods=["GET", "POST"])
