@@ -40,6 +40,11 @@ def _signed_posts(bench, n: int, prefix: str) -> list:
     return posts
 
 
+def unsigned(posts: list) -> list:
+    """The same bodies as plain JSON posts to the bare echo's /ingest."""
+    return [("POST", "/ingest", body, {"Content-Type": "application/json"}) for _, _, body, _ in posts]
+
+
 def floor_env(bench) -> dict:
     """The durable floor's environment: the signing secret of the channel the posts go to."""
     channels, _ = bench.ids()
@@ -82,7 +87,7 @@ def measure(bench) -> dict:
     result = {"gunicorn": GUNICORN, "requests_per_side": n}
 
     posts = _signed_posts(bench, n + warmup, "bare")
-    plain = [("POST", "/ingest", body, {"Content-Type": "application/json"}) for _, _, body, _ in posts]
+    plain = unsigned(posts)
     sides = {
         "bare_flask": ("bench.bare_app:app", "bare-flask", plain, {}),
         "durable_floor": ("bench.durable_floor:app", "durable-floor",

@@ -58,7 +58,7 @@ def main(argv: list[str]) -> None:
     try:
         posts = ingest._signed_posts(bench, n + 200, f"cpu{time.time_ns()}")
         if bare:
-            posts = [("POST", "/ingest", body, {"Content-Type": "application/json"}) for _, _, body, _ in posts]
+            posts = ingest.unsigned(posts)
         load.run(url, posts[:200], ingest.CONCURRENCY)
         workers = psutil.Process(web.pid).children()
 

@@ -109,7 +109,8 @@ def measure(bench, seconds: int | None = None) -> dict:
     seen = listeners[0].classified
     latencies = [(seen[mid] - at) * 1000 for mid, at in answered.items() if mid in seen]
     return {
-        "rate": RATE, "worker_processes": bench.worker_processes, "send_seconds": round(sent_seconds, 1), "sent": len(answered), "received": len(latencies),
+        "rate": RATE, "worker_processes": bench.worker_processes, "send_seconds": round(sent_seconds, 1),
+        "sent": len(answered), "received": len(latencies),
         "achieved_rate": round(len(answered) / sent_seconds, 1),
         "p50_ms": round(percentile(latencies, 50), 1) if latencies else None,
         "p95_ms": round(percentile(latencies, 95), 1) if latencies else None,

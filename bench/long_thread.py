@@ -28,7 +28,8 @@ def _long_conversation(dsn: str, messages: int) -> int:
         found = conn.execute("SELECT id FROM conversation WHERE external_id = %s", (KEY,)).fetchone()
         if found:
             return found[0]
-        source = conn.execute("SELECT conversation_id FROM message WHERE direction = 'in' ORDER BY id LIMIT 1").fetchone()[0]
+        source = conn.execute(
+            "SELECT conversation_id FROM message WHERE direction = 'in' ORDER BY id LIMIT 1").fetchone()[0]
         def columns(table: str, given: tuple) -> str:
             names = [r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns WHERE"
                                                 " table_name = %s ORDER BY ordinal_position", (table,))]

@@ -157,10 +157,9 @@ def main(argv: list[str]) -> None:
     env = ingest.floor_env(bench)
     stamp = time.time_ns()
     sides = {
-        "bare_flask": ("bench.bare_app:app", "bare-flask",
-                       [("POST", "/ingest", body, {"Content-Type": "application/json"}) for _, _, body, _ in posts], {}),
-        "durable_floor": ("bench.durable_floor:app", "durable-floor", ingest._signed_posts(bench, n + warmup, f"f{stamp}"),
-                          env),
+        "bare_flask": ("bench.bare_app:app", "bare-flask", ingest.unsigned(posts), {}),
+        "durable_floor": ("bench.durable_floor:app", "durable-floor",
+                          ingest._signed_posts(bench, n + warmup, f"f{stamp}"), env),
         "parvis": ("wsgi:app", "parvis-web-ingest", ingest._signed_posts(bench, n + warmup, f"i{stamp}"), {}),
         "staged_floor": ("bench.staged_floor:app", "staged-floor", ingest._signed_posts(bench, n + warmup, f"s{stamp}"),
                          env),

@@ -90,8 +90,8 @@ def thread_size() -> int:
     return min(max(size, THREAD_WINDOW), THREAD_MAX)
 
 
-def conversation_context(conv: Conversation, show: int | None = None) -> dict:
-    show = show or THREAD_WINDOW
+def conversation_context(conv: Conversation, show: int) -> dict:
+    """The thread (its latest `show` messages), notes and moderation history of a conversation."""
     # Eager loads keep the page at a fixed number of queries however long the thread (no N+1).
     latest = (conv.messages.options(selectinload(Message.author), selectinload(Message.user))
               .order_by(None).order_by(Message.created_at.desc(), Message.id.desc()).limit(show + 1).all())

@@ -40,8 +40,9 @@ def test_show_earlier_messages_then_a_live_message(app, factory, live_server, pa
 
     # A new message from the citizen: the live refresh adds it and keeps the 8-message window.
     live(page)
-    payload = factory.payload(text="Et pour ma demande de la semaine dernière ?", thread_external_id="dm:citoyen-fidele",
-                              author={"external_id": "citoyen-fidele", "name": "Jeanne Martin"}, kind="private")
+    payload = factory.payload(text="Et pour ma demande de la semaine dernière ?", kind="private",
+                              thread_external_id="dm:citoyen-fidele",
+                              author={"external_id": "citoyen-fidele", "name": "Jeanne Martin"})
     assert post_signed(app.test_client(), channel, payload).status_code == 201
     expect(page.locator(".thread")).to_contain_text("Et pour ma demande de la semaine dernière", timeout=LIVE)
     expect(thread).to_have_count(8)
