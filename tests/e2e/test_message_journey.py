@@ -15,6 +15,11 @@ from tests.e2e.conftest import wait_for
 GAS_LEAK = "fuite de gaz devant l'école, ça sent très fort"
 
 
+def _reply_status() -> str:
+    db.session.rollback()  # a fresh read: the worker commits in its own process
+    return db.session.execute(db.select(Message.delivery_status).where(Message.direction == "out")).scalar_one()
+
+
 def test_posted_message_is_classified_answered_and_resolved(app, factory, live_server, worker_process, page):
     with CallbackServer() as callback:
         channel = factory.channel(name="Facebook · Mairie", callback_url=callback.url)
@@ -43,6 +48,9 @@ def test_posted_message_is_classified_answered_and_resolved(app, factory, live_s
         expect(page.locator(".flash")).to_contain_text("Réponse mise en file d’envoi")
         wait_for(lambda: callback.requests, message="the reply to reach the callback server")
         assert callback.requests[0]["json"]["text"] == "Merci, les pompiers et GRDF sont prévenus."
+        # The worker records "sent" once the network has answered, a moment after the callback
+        # server got the reply: a reload in between showed "queued" and missed the live event.
+        wait_for(lambda: _reply_status() == "sent", message="the worker to record the delivery")
         page.reload()
         expect(page.locator(".delivery .badge:not(.lang)")).to_have_text("envoyé")
         expect(page.locator(".delivery .badge.lang")).to_have_text("fr")  # the reply language
