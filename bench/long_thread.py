@@ -10,6 +10,10 @@ live refresh in process, as bench/pages.py does (p50 and max of 20 requests), be
 conversation of the same database. The page shows the latest THREAD_WINDOW messages
 (inbox/blueprints/inbox.py); before that change it rendered the whole thread. `python -m bench`
 recreates that database whenever its pages section runs, so the pages section never visits it.
+
+The API's GET /api/v1/conversations/<id> is timed the same way: its latest page (THREAD_LIMIT_DEFAULT
+messages), the page at the start of the thread (reached through `earlier_before`), and the same
+ordinary conversation.
 """
 import sys
 import time
@@ -60,21 +64,42 @@ def main(argv: list[str]) -> None:
     long_id = _long_conversation(bench.dsn_of(bench.baseline_database), messages)
     side = pages._Side(bench, bench.baseline_database, 1)
     ordinary = side.targets["conversations"][0]
-    for label, path in (("long thread page", f"/conversations/{long_id}"),
-                        ("long thread live refresh", f"/conversations/{long_id}/live"),
-                        ("ordinary conversation page", f"/conversations/{ordinary}")):
-        for _ in range(3):
-            side.client.get(path)
-        times = []
-        for _ in range(20):
-            started = time.perf_counter()
-            response = side.client.get(path)
-            times.append((time.perf_counter() - started) * 1000)
-            if response.status_code != 200:
-                raise RuntimeError(f"GET {path} answered {response.status_code}")
-        print(f"{label:28} {path:32} p50 {percentile(times, 50):7.1f} ms  max {max(times):7.1f} ms  "
-              f"{len(response.data) / 1024:8.1f} KB")
+    api = f"/api/v1/conversations/{long_id}"
+    for label, path, headers in (
+            ("long thread page", f"/conversations/{long_id}", None),
+            ("long thread live refresh", f"/conversations/{long_id}/live", None),
+            ("ordinary conversation page", f"/conversations/{ordinary}", None),
+            ("long thread API, latest page", api, side.api),
+            ("long thread API, first page", _first_page(side, api), side.api),
+            ("ordinary conversation API", f"/api/v1/conversations/{ordinary}", side.api)):
+        _time(side, label, path, headers)
 
+
+def _first_page(side, api: str) -> str:
+    """The URL of the thread's first page, walking back through `earlier_before`."""
+    path, pages_walked, seen = api, 0, 0
+    while True:
+        body = side.client.get(path, headers=side.api).get_json()
+        pages_walked, seen = pages_walked + 1, seen + len(body["messages"])
+        if body["earlier_before"] is None:
+            print(f"  the API walked {seen:,} messages in {pages_walked} pages")
+            return path
+        path = f"{api}?before={body['earlier_before']}"
+
+
+def _time(side, label: str, path: str, headers) -> None:
+    for _ in range(3):
+        side.client.get(path, headers=headers)
+    times = []
+    for _ in range(20):
+        started = time.perf_counter()
+        response = side.client.get(path, headers=headers)
+        times.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path} answered {response.status_code}")
+    shown = path if len(path) <= 32 else path[:29] + "..."
+    print(f"{label:30} {shown:32} p50 {percentile(times, 50):7.1f} ms  max {max(times):7.1f} ms  "
+          f"{len(response.data) / 1024:8.1f} KB")
 
 if __name__ == "__main__":
     main(sys.argv[1:])

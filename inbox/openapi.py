@@ -53,8 +53,10 @@ OPERATIONS = {
                       "400": _error("An invalid filter (named)."), **_TOKEN_ERRORS},
     },
     "api.get_conversation": {
-        "security": _TOKEN,
-        "responses": {"200": _ok("The conversation and its thread."), **_CONVERSATION_ERRORS},
+        "security": _TOKEN, "query": validation.ThreadQuerySchema,
+        "responses": {"200": _ok("The conversation and the latest page of its thread (oldest first); "
+                                 "`earlier_before` fetches the page before it."),
+                      "400": _error("An invalid `limit` or `before` (named)."), **_CONVERSATION_ERRORS},
     },
     "api.post_reply": {
         "security": _TOKEN, "body": "ReplyInput",

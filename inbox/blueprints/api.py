@@ -6,18 +6,19 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, g, jsonify, request
 from marshmallow import ValidationError
+from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..extensions import db
-from ..models import Conversation
+from ..models import Conversation, Message
 from ..security import api_error, token_required
 from ..services import conversations, replies
 from ..services.dashboard import dashboard
 from ..services.conversations import ConversationError
 from ..services.ingest import ingest_channel, ingest_lookup, ingest_messages, release_connection
-from ..services.listing import CursorError, InboxFilters, conversation_query, fetch_page
+from ..services.listing import CursorError, InboxFilters, conversation_query, fetch_page, thread_page
 from ..services.stats_filters import StatsFilters
-from ..services.validation import STATUS_INPUT, validate_messages
+from ..services.validation import STATUS_INPUT, THREAD_LIMIT_DEFAULT, THREAD_LIMIT_MAX, validate_messages
 from .serializers import conversation_detail, conversation_summary, message_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -164,11 +165,24 @@ def _conversation_or_error(conversation_id: int):
 @bp.get("/conversations/<int:conversation_id>")
 @token_required()
 def get_conversation(conversation_id: int):
-    """One conversation with its whole thread."""
+    """One conversation with the latest page of its thread; `before` = the previous `earlier_before`."""
     conversation = _conversation_or_error(conversation_id)
     if conversation is None:
         return api_error(404, "Unknown conversation.")
-    return jsonify(conversation_detail(conversation))
+    try:
+        limit = int(request.args.get("limit", THREAD_LIMIT_DEFAULT))
+    except ValueError:
+        return api_error(400, "Invalid page.", errors={"limit": "must be a number"})
+    if not 1 <= limit <= THREAD_LIMIT_MAX:
+        return api_error(400, "Invalid page.", errors={"limit": f"must be between 1 and {THREAD_LIMIT_MAX}"})
+    try:
+        # Authors and staff loaded in two queries, not one per message (no N+1).
+        messages, earlier_before = thread_page(
+            db.session, conversation.id, request.args.get("before"), limit,
+            options=(selectinload(Message.author), selectinload(Message.user)))
+    except CursorError as exc:
+        return api_error(400, "Invalid page.", errors={"before": str(exc)})
+    return jsonify(conversation_detail(conversation, messages, earlier_before))
 
 
 @bp.post("/conversations/<int:conversation_id>/replies")

@@ -45,15 +45,11 @@ def conversation_summary(conversation) -> dict:
     }
 
 
-def conversation_detail(conversation) -> dict:
+def conversation_detail(conversation, messages, earlier_before: str | None) -> dict:
+    """A conversation with one page of its thread (oldest first) and the cursor of the page before."""
     data = conversation_summary(conversation)
     data["post"] = {"external_id": conversation.post_external_id, "text": conversation.post_text,
                     "url": conversation.post_url}
-    from sqlalchemy.orm import selectinload
-
-    from ..models import Message
-
-    # Authors and staff loaded in two queries, not one per message (no N+1).
-    thread = conversation.messages.options(selectinload(Message.author), selectinload(Message.user))
-    data["messages"] = [message_json(m) for m in thread]
+    data["messages"] = [message_json(m) for m in messages]
+    data["earlier_before"] = earlier_before
     return data

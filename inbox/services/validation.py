@@ -144,6 +144,18 @@ class ConversationQuerySchema(Schema):
     limit = fields.Integer(validate=validate.Range(min=1, max=200))
 
 
+THREAD_LIMIT_DEFAULT = 100
+THREAD_LIMIT_MAX = 500
+
+
+class ThreadQuerySchema(Schema):
+    """GET /api/v1/conversations/<id>: the thread comes in pages, newest page first."""
+    limit = fields.Integer(validate=validate.Range(min=1, max=THREAD_LIMIT_MAX),
+                           metadata={"description": f"Messages per page (default {THREAD_LIMIT_DEFAULT})."})
+    before = fields.String(metadata={"description": "The previous answer's `earlier_before`: the page of "
+                                                    "messages just before it."})
+
+
 class StatsQuerySchema(Schema):
     from_ = fields.DateTime(data_key="from")
     to = fields.DateTime()
