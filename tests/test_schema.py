@@ -6,10 +6,12 @@ from inbox.extensions import db
 
 # Created by migrations only, on purpose: full-text search lives outside the ORM models.
 MIGRATION_ONLY = {"message_fts", "message_fts_config", "message_fts_data", "message_fts_docsize", "message_fts_idx",
-                  "ix_message_search"}
+                  "ix_message_search", "search_vector"}
 
 
 def _name(diff) -> str:
+    if diff[0] == "remove_column":  # ("remove_column", schema, table, column)
+        return diff[3].name
     obj = diff[1]
     return getattr(obj, "name", str(obj))
 
