@@ -18,7 +18,7 @@ from ..services.conversations import ConversationError
 from ..services.ingest import ingest_channel, ingest_lookup, ingest_messages, release_connection
 from ..services.listing import CursorError, InboxFilters, conversation_query, fetch_page, thread_page
 from ..services.stats_filters import StatsFilters
-from ..services.validation import STATUS_INPUT, THREAD_LIMIT_DEFAULT, THREAD_LIMIT_MAX, validate_messages
+from ..services.validation import STATUS_INPUT, THREAD_QUERY, validate_messages
 from .serializers import conversation_detail, conversation_summary, message_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -170,15 +170,13 @@ def get_conversation(conversation_id: int):
     if conversation is None:
         return api_error(404, "Unknown conversation.")
     try:
-        limit = int(request.args.get("limit", THREAD_LIMIT_DEFAULT))
-    except ValueError:
-        return api_error(400, "Invalid page.", errors={"limit": "must be a number"})
-    if not 1 <= limit <= THREAD_LIMIT_MAX:
-        return api_error(400, "Invalid page.", errors={"limit": f"must be between 1 and {THREAD_LIMIT_MAX}"})
+        page = THREAD_QUERY.load(request.args)
+    except ValidationError as exc:
+        return api_error(400, "Invalid page.", errors=exc.messages)
     try:
         # Authors and staff loaded in two queries, not one per message (no N+1).
         messages, earlier_before = thread_page(
-            db.session, conversation.id, request.args.get("before"), limit,
+            db.session, conversation.id, page.get("before"), page["limit"],
             options=(selectinload(Message.author), selectinload(Message.user)))
     except CursorError as exc:
         return api_error(400, "Invalid page.", errors={"before": str(exc)})

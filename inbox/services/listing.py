@@ -188,10 +188,19 @@ class CursorError(ValueError):
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
+def _micros(moment: datetime) -> int:
+    """A UTC datetime as whole microseconds since the epoch (the cursors' URL-safe form)."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _from_micros(text: str) -> datetime:
+    return _EPOCH + timedelta(microseconds=int(text))
+
+
 def encode_cursor(conversation: Conversation) -> str:
     """The keyset cursor after this conversation: "<rank>_<waiting since in µs or ->_<id>" (URL-safe)."""
     since = conversation.waiting_since
-    waiting = str((since - _EPOCH) // timedelta(microseconds=1)) if since else "-"
+    waiting = str(_micros(since)) if since else "-"
     return f"{conversation.urgency_rank}_{waiting}_{conversation.id}"
 
 
@@ -200,7 +209,7 @@ def decode_cursor(value: str):
     try:
         rank_text, waiting_text, id_text = value.split("_")
         rank, ident = int(rank_text), int(id_text)
-        waiting = None if waiting_text == "-" else _EPOCH + timedelta(microseconds=int(waiting_text))
+        waiting = None if waiting_text == "-" else _from_micros(waiting_text)
     except (ValueError, OverflowError, AttributeError):
         return None
     if not (0 <= rank <= 100 and 0 < ident <= MAX_ID):
@@ -318,14 +327,14 @@ def status_counts() -> dict[str, int]:
 
 def encode_message_cursor(message: Message) -> str:
     """The keyset cursor before this message in its thread: "<created at in µs>_<id>" (URL-safe)."""
-    return f"{(message.created_at - _EPOCH) // timedelta(microseconds=1)}_{message.id}"
+    return f"{_micros(message.created_at)}_{message.id}"
 
 
 def decode_message_cursor(value: str):
     """(created_at, id), or None when `value` is not a message cursor of ours."""
     try:
         micros_text, id_text = value.split("_")
-        created_at, ident = _EPOCH + timedelta(microseconds=int(micros_text)), int(id_text)
+        created_at, ident = _from_micros(micros_text), int(id_text)
     except (ValueError, OverflowError, AttributeError):
         return None
     if not 0 < ident <= MAX_ID:
@@ -349,5 +358,5 @@ def thread_page(session, conversation_id: int, before: str | None, limit: int, o
         query = query.where(or_(Message.created_at < created_at,
                                 and_(Message.created_at == created_at, Message.id < ident)))
     rows = session.scalars(query.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit + 1)).all()
-    page = list(rows[:limit])[::-1]
+    page = rows[:limit][::-1]
     return page, (encode_message_cursor(page[0]) if len(rows) > limit else None)

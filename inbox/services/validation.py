@@ -150,10 +150,17 @@ THREAD_LIMIT_MAX = 500
 
 class ThreadQuerySchema(Schema):
     """GET /api/v1/conversations/<id>: the thread comes in pages, newest page first."""
-    limit = fields.Integer(validate=validate.Range(min=1, max=THREAD_LIMIT_MAX),
+
+    class Meta:
+        unknown = EXCLUDE
+
+    limit = fields.Integer(load_default=THREAD_LIMIT_DEFAULT, validate=validate.Range(min=1, max=THREAD_LIMIT_MAX),
                            metadata={"description": f"Messages per page (default {THREAD_LIMIT_DEFAULT})."})
     before = fields.String(metadata={"description": "The previous answer's `earlier_before`: the page of "
                                                     "messages just before it."})
+
+
+THREAD_QUERY = ThreadQuerySchema()
 
 
 class StatsQuerySchema(Schema):
