@@ -4,6 +4,7 @@
     python -m bench --scale small    # quick: 10,000 then 100,000 messages
     python -m bench --only pages     # one section (data is generated when missing)
     python -m bench --only memory    # the worker's resident memory while it classifies a stream
+    python -m bench --only open_pages  # 500 open pages (live streams) beside the inbox list
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and Redis on 127.0.0.1:6379;
 the database parvis_bench is dropped and created. Results: bench/results/latest.json.
@@ -21,7 +22,7 @@ from datetime import datetime, timezone
 
 from .context import RESULTS_DIR, Bench
 
-SECTIONS = ("pages", "e2e", "ingest", "memory", "stats", "classify")
+SECTIONS = ("pages", "e2e", "ingest", "memory", "stats", "classify", "open_pages")
 MAX_WORKER_PROCESSES = 4
 
 
@@ -106,8 +107,15 @@ def _classify(bench: Bench) -> dict:
     return classify.measure(database_url=bench.sqlalchemy_url, redis_url=bench.redis_url)
 
 
+def _open_pages(bench: Bench) -> dict:
+    from . import open_pages
+
+    _ensure_data(bench)
+    return open_pages.measure(bench)
+
+
 RUNNERS = {"pages": _pages, "e2e": _e2e, "ingest": _ingest, "memory": _memory, "stats": _stats,
-           "classify": _classify}
+           "classify": _classify, "open_pages": _open_pages}
 
 
 def main(argv=None) -> int:

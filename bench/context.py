@@ -163,12 +163,14 @@ class Bench:
         self.children.append(process)
         return process
 
-    def gunicorn(self, app_spec: str, name: str, workers: int = 2, threads: int = 4, **env):
-        """Start gunicorn with the benchmark's configuration; return (process, base URL)."""
+    def gunicorn(self, app_spec: str, name: str, workers: int = 2, threads: int = 4, extra: list | None = None,
+                 **env):
+        """Start gunicorn with the benchmark's configuration (`extra` options after it); return
+        (process, base URL)."""
         port = free_port()
         process = self.start([
             sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
-            "-b", f"127.0.0.1:{port}", "--keep-alive", "30", "--log-level", "warning", app_spec,
+            "-b", f"127.0.0.1:{port}", "--keep-alive", "30", "--log-level", "warning", *(extra or []), app_spec,
         ], name, **env)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60

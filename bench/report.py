@@ -79,6 +79,20 @@ def rows(results: dict) -> list[tuple]:
         peak = classify.get("classifier_peak_rss_mb", classify.get("classifier_rss_mb"))
         add("fresh classifier process peak RSS (model + one batch)", _fmt(peak, " MB"), "-", "-", "<= 700 MB",
             peak is not None and peak <= 700)
+    open_pages = s.get("open_pages", {})
+    if "ratio" in open_pages:
+        n = open_pages["pages"]
+        add(f"inbox list p95 via gunicorn, {n} pages open on the events server vs none",
+            _fmt(open_pages["list_with_pages_open"]["p95_ms"], " ms"),
+            _fmt(open_pages["list_no_page_open"]["p95_ms"], " ms"), _fmt(open_pages["ratio"]),
+            f"all {n} served, ratio <= 1.5", open_pages["events_server_served"] == n and open_pages["ratio"] <= 1.5)
+        add(f"one live event to all {n} open pages", _fmt(open_pages["event_to_all_pages_ms"], " ms"), "-", "-",
+            "reaches every page", open_pages["event_to_all_pages_ms"] is not None)
+        add(f"events process RSS with {n} pages open", _fmt(open_pages["events_rss_mb"], " MB"), "-", "-",
+            "<= 200 MB", open_pages["events_rss_mb"] <= 200)
+        add(f"{n} pages on the gthread server itself: served / refused (503), list p95",
+            f"{open_pages['gthread_served']} / {open_pages['gthread_refused']}, "
+            f"{_fmt(open_pages['list_with_pages_on_gthread']['p95_ms'], ' ms')}", "-", "-", "-", None)
     stats = s.get("stats", {})
     for line in stats.get("output", [])[-3:]:
         add("stats dashboard (bench/stats.py, #5)", line[:90], "-", "-", "see line", None)

@@ -16,6 +16,14 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _stream_limit_setting() -> str:
+    """PARVIS_SSE_MAX_STREAMS: "auto", "unlimited" or a number of live streams per web process."""
+    value = os.environ.get("PARVIS_SSE_MAX_STREAMS", "auto").strip().lower()
+    if value in ("auto", "unlimited") or (value.isdigit() and len(value) < 7):
+        return value
+    raise ValueError(f"PARVIS_SSE_MAX_STREAMS must be auto, unlimited or a whole number, not {value!r}")
+
+
 def load_config(instance_path: str) -> dict:
     """Build the Flask config mapping from the environment."""
     instance = Path(instance_path)
@@ -49,6 +57,10 @@ def load_config(instance_path: str) -> dict:
         "HEALTH_MAX_QUEUE_DEPTH": int(os.environ.get("PARVIS_HEALTH_MAX_QUEUE_DEPTH", "10000")),
         "HEALTH_REQUIRE_WORKER": os.environ.get("PARVIS_HEALTH_REQUIRE_WORKER", "1") == "1",
         "METRICS_TOKEN": os.environ.get("PARVIS_METRICS_TOKEN", ""),
+        # Live updates (server-sent events) held open at once by one web process (services/live.py).
+        "SSE_MAX_STREAMS": _stream_limit_setting(),
+        # Redis connections one process may open: one per open page's stream, plus a few.
+        "REDIS_MAX_CONNECTIONS": int(os.environ.get("PARVIS_REDIS_MAX_CONNECTIONS", "10000")),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

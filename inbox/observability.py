@@ -25,6 +25,7 @@ COUNTERS = {
     "messages_classified": "Messages classified by the workers.",
     "delivery_failures": "Failed deliveries of replies to a network (final=true: given up).",
     "sla_breaches": "Conversations that waited past their response-time target.",
+    "live_streams_refused": "Live-update streams refused by a web process at its limit (503, retried).",
 }
 HISTOGRAMS = {
     "classification_latency_seconds": "Seconds from a message's receipt to its classification.",

@@ -37,3 +37,19 @@ def test_default_worker_processes_is_one_per_core_within_bounds(monkeypatch):
     for cores, expected in ((None, 1), (1, 1), (2, 2), (64, MAX_WORKER_PROCESSES)):
         monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
         assert default_worker_processes() == expected
+
+
+def _open_pages(served: int = 500, ratio: float = 1.1, reached: float | None = 34.0, rss: float = 130.0) -> dict:
+    return {"open_pages": {"pages": 500, "events_server_served": served, "ratio": ratio,
+                           "list_no_page_open": {"p95_ms": 30.0}, "list_with_pages_open": {"p95_ms": 30.0 * ratio},
+                           "event_to_all_pages_ms": reached, "events_rss_mb": rss, "gthread_served": 16,
+                           "gthread_refused": 484, "list_with_pages_on_gthread": {"p95_ms": 32.0}}}
+
+
+def test_open_pages_rows_fail_on_a_refused_page_a_slow_list_a_missed_event_or_memory():
+    def verdicts(**figures):
+        return {n: r[-1] for n, r in _rows(_open_pages(**figures)).items() if r[-1] != "-"}
+
+    assert set(verdicts().values()) == {"PASS"}
+    for figures in ({"served": 499}, {"ratio": 1.6}, {"reached": None}, {"rss": 210.0}):
+        assert list(verdicts(**figures).values()).count("FAIL") == 1, figures

@@ -6,7 +6,6 @@ through Redis pub/sub to SSE clients connected to both web processes.
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from inbox.extensions import db
 from inbox.models import Message
 from inbox.redis_conn import get_redis
 from tests.conftest import POSTGRES_URL, REDIS_URL
+from tests.helpers import stop_process_groups
 
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = 40
@@ -100,7 +100,7 @@ def cluster(app, tmp_path):
     urls = []
     for i in range(2):
         port = _free_port()
-        start([sys.executable, "-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads", "4",
+        start([sys.executable, "-m", "gunicorn", "-c", "python:inbox.gunicorn_conf", "-w", "1", "--threads", "4",
                "-b", f"127.0.0.1:{port}", "wsgi:app"], f"web-{i}")
         urls.append(f"http://127.0.0.1:{port}")
     try:
@@ -116,19 +116,7 @@ def cluster(app, tmp_path):
               "three workers with the model loaded", processes)
         yield {"urls": urls, "workers": workers, "redis": redis_conn, "processes": processes}
     finally:
-        for process, _ in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process, _ in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-            try:  # a stuck child left in the process group
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        stop_process_groups(processes)
 
 
 @pytest.mark.slow

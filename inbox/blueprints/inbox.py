@@ -6,10 +6,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import load_only, selectinload
 
+from .. import observability
 from ..alerts_context import preload_current_cycles
 from ..extensions import db
 from ..models import MODERATION_REASONS, Channel, Conversation, Message, Note, User
-from ..services import composer, conversations, labels, listing, moderation, notifications, presence
+from ..services import composer, conversations, labels, listing, live, moderation, notifications, presence
 from ..services.live import stream_events
 
 bp = Blueprint("inbox", __name__)
@@ -173,9 +174,21 @@ def conversation_presence(conversation_id: int):
 @bp.route("/events")
 @login_required
 def live_events():
-    """Server-sent events: live updates relayed from Redis pub/sub."""
-    return Response(stream_with_context(stream_events()), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    """Server-sent events: live updates relayed from Redis pub/sub.
+
+    Answers 503 when this process already holds as many streams as it may (services/live.py):
+    the page keeps working, says live updates are paused, and its EventSource retries.
+    """
+    limit = live.stream_limit(current_app.config["SSE_MAX_STREAMS"], request.environ)
+    slots = live.slots_for(current_app)
+    if not slots.acquire(limit):
+        observability.count("live_streams_refused")
+        return Response(_("Too many live pages open on this server; retrying shortly."), status=503,
+                        mimetype="text/plain", headers={"Retry-After": "30", "Cache-Control": "no-store"})
+    response = Response(stream_with_context(stream_events()), mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    response.call_on_close(slots.release)
+    return response
 
 
 def list_url(filters: listing.InboxFilters, **override) -> str:

@@ -3,8 +3,19 @@
 Each event is sent under a few names so that pages can listen without running code to filter:
 `inbox` (any change that can affect a list), `conversation-<id>`, `presence-<id>`,
 `notify-<user id>`. htmx's SSE extension swaps the matching fragments.
+
+An open stream holds its server's worker for as long as the page stays open. Under gunicorn's
+gthread workers that is one of a fixed number of threads: past that number every other request
+(a page, an API call, /healthz) would wait in the worker's queue. So a process serves at most
+`stream_limit()` streams at once and answers 503 beyond, which the browser retries with a
+backoff while the page itself keeps working. Deployments serve /events from a gevent gunicorn
+instead (docs/deploy.md), where an open page costs a greenlet and no limit applies.
 """
 import json
+import logging
+import os
+import sys
+import threading
 import time
 
 import redis
@@ -13,6 +24,81 @@ from ..redis_conn import get_redis
 from .events import events_channel
 
 KEEPALIVE_SECONDS = 15
+# Set in each gunicorn worker by inbox/gunicorn_conf.py: the worker's thread count.
+SERVER_THREADS_ENV = "PARVIS_SERVER_THREADS"
+
+log = logging.getLogger(__name__)
+
+
+def _gevent_patched() -> bool:
+    monkey = sys.modules.get("gevent.monkey")
+    return bool(monkey and monkey.is_module_patched("socket"))
+
+
+def stream_limit(setting: str, environ: dict) -> int | None:
+    """How many live streams this process may hold at once; None when it is unlimited.
+
+    `setting` is PARVIS_SSE_MAX_STREAMS: a number, "unlimited", or "auto" (the default):
+    - gevent (an open page costs a greenlet) and servers with a thread per request (Werkzeug's,
+      `parvis run`): unlimited;
+    - a gunicorn worker with a fixed number of threads: half of them, so the other half always
+      serves pages and API calls; none at all with one thread (the sync worker), where a
+      stream would hold the whole process;
+    - a gunicorn worker whose thread count is unknown (not started with inbox/gunicorn_conf.py):
+      one, with a warning in the log.
+    """
+    setting = (setting or "auto").strip().lower()
+    if setting == "unlimited":
+        return None
+    if setting != "auto":
+        return int(setting)
+    if _gevent_patched():
+        return None
+    if not str(environ.get("SERVER_SOFTWARE", "")).startswith("gunicorn"):
+        return None
+    threads = os.environ.get(SERVER_THREADS_ENV)
+    if threads:
+        return int(threads) // 2
+    if not environ.get("wsgi.multithread"):
+        return 0
+    _warn_unknown_threads()
+    return 1
+
+
+_warned = False
+
+
+def _warn_unknown_threads() -> None:
+    global _warned
+    if not _warned:
+        _warned = True
+        log.warning("live updates: this gunicorn worker's thread count is unknown, so it serves one "
+                    "stream at a time; start gunicorn with `-c python:inbox.gunicorn_conf` or set "
+                    "PARVIS_SSE_MAX_STREAMS (docs/deploy.md)")
+
+
+class StreamSlots:
+    """The live streams open in this process, against its limit."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.open = 0
+
+    def acquire(self, limit: int | None) -> bool:
+        with self._lock:
+            if limit is not None and self.open >= limit:
+                return False
+            self.open += 1
+            return True
+
+    def release(self) -> None:
+        with self._lock:
+            self.open -= 1
+
+
+def slots_for(app) -> StreamSlots:
+    """The application's stream counter (one application per web process)."""
+    return app.extensions.setdefault("parvis_live_slots", StreamSlots())
 
 
 def event_names(event: dict) -> list[str]:
@@ -54,7 +140,8 @@ def stream_events(max_seconds: float = 300):
                 continue
             data = message["data"].decode() if isinstance(message["data"], bytes) else message["data"]
             yield frames(data)
-    except redis.RedisError:
+    except redis.RedisError as exc:
+        log.warning("live stream ended by a Redis error (the page retries in 5 s): %s", exc)
         yield "retry: 5000\n\n"
     finally:
         pubsub.close()

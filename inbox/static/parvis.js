@@ -339,10 +339,21 @@
   document.body.addEventListener("htmx:afterSwap", function (event) { paintSwatches(event.target); });
   // Live stream (re)connected: after a gap, refresh what may have been missed meanwhile.
   var liveOpened = false;
+  var liveStatus = $("#live-status");
   document.body.addEventListener("htmx:sseOpen", function () {
     if (liveOpened) refreshLists();
     liveOpened = true;
     document.documentElement.dataset.live = "1";
+    if (liveStatus) liveStatus.hidden = true;
+  });
+  // The stream was refused (503: the server holds as many live pages as it may) or cannot be
+  // reached: say so; the SSE extension retries with a growing delay, and sseOpen hides it again.
+  // A stream the server ends normally (every few minutes) reconnects at once and is not shown.
+  document.body.addEventListener("htmx:sseError", function (event) {
+    var source = event.detail && event.detail.source;
+    if (!source || source.readyState !== 2) return;  // EventSource.CLOSED
+    document.documentElement.dataset.live = "0";
+    if (liveStatus) liveStatus.hidden = false;
   });
   document.documentElement.dataset.ready = "1";  // the shortcuts are live (browser tests wait on it)
 })();

@@ -40,4 +40,4 @@ def ready(page):
 
 def live(page):
     """Wait until the page's live stream is connected (the server has subscribed to events)."""
-    page.wait_for_selector("html[data-live]", state="attached")
+    page.wait_for_selector('html[data-live="1"]', state="attached")

@@ -1,0 +1,30 @@
+"""gunicorn settings for Parvis, one file for both of its web roles (docs/deploy.md).
+
+    gunicorn -c python:inbox.gunicorn_conf wsgi:app                # pages and API (gthread)
+    gunicorn -c python:inbox.gunicorn_conf -k gevent wsgi:app      # live updates, /events
+
+The pages and the API run in gthread workers: each request takes one of a fixed number of
+threads for a few milliseconds. A live-update stream (server-sent events) stays open as long as
+its page does, so nginx sends /events to a second gunicorn with gevent workers, where an open
+page costs one greenlet and a Redis subscription (`worker_connections` of them per process).
+A gthread worker still answers /events when nothing routes it elsewhere (a single-server setup),
+but keeps half of its threads for other requests and answers 503 beyond (services/live.py).
+
+Every setting can be overridden on the command line (`-w 4 --threads 32 -b ...`) or with the
+environment variables below; the worker reports its real thread count to the application.
+This module imports nothing of the application: gevent patches the standard library in each
+worker before the application is loaded.
+"""
+import os
+
+bind = os.environ.get("PARVIS_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("PARVIS_WEB_WORKERS", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("PARVIS_WEB_THREADS", "16"))
+# gevent workers (/events): open pages per process.
+worker_connections = int(os.environ.get("PARVIS_EVENTS_CONNECTIONS", "1000"))
+
+
+def post_worker_init(worker):
+    """Tell the application how many threads this worker has (services/live.py reads it)."""
+    os.environ["PARVIS_SERVER_THREADS"] = str(worker.cfg.threads)

@@ -1,0 +1,49 @@
+"""A page whose live stream is refused says so, keeps working, and resumes by itself."""
+from playwright.sync_api import expect
+
+from inbox.services import events
+from inbox.services import live as live_streams
+from tests.e2e.conftest import wait_for
+from tests.e2e.inbox_helpers import live, new_conversation, sign_in
+
+LIVE = 15000  # ms
+
+
+def test_a_refused_live_stream_shows_a_notice_then_resumes(app, factory, live_server, browser):
+    app.config["SSE_MAX_STREAMS"] = "1"  # this process holds one live page at a time
+    channel = factory.channel()
+    user = factory.user(name="Claire Dubois")
+    new_conversation(app, factory, channel, "Le lampadaire de la rue des Lilas est éteint")
+    contexts = [browser.new_context(locale="fr-FR") for _ in range(2)]
+    try:
+        first, second = (context.new_page() for context in contexts)
+        sign_in(first, live_server.url, user)
+        live(first)
+        expect(first.locator("#live-status")).to_be_hidden()
+
+        # A second page finds no free slot: it says live updates are paused, and still works.
+        sign_in(second, live_server.url, user)
+        expect(second.locator("#live-status")).to_be_visible(timeout=LIVE)
+        expect(second.locator("#live-status")).to_contain_text("Les mises à jour en direct sont en pause")
+        assert second.evaluate("() => document.documentElement.dataset.live") == "0"
+        expect(second.locator("tr.conversation-row")).to_have_count(1)
+
+        # The first page goes away; its stream notices at its next write and gives the slot
+        # back. The second page's next retry gets it: the notice goes, live updates come back.
+        slots = live_streams.slots_for(app)
+        assert slots.open == 1
+        contexts[0].close()
+
+        def released():
+            events.publish("conversation.updated", conversation_id=0)
+            return slots.open == 0 or second.evaluate("() => document.documentElement.dataset.live") == "1"
+
+        wait_for(released, timeout=30, message="the closed page's stream to end")
+        second.wait_for_selector('html[data-live="1"]', state="attached", timeout=70000)  # retries back off
+        expect(second.locator("#live-status")).to_be_hidden()
+        new_conversation(app, factory, channel, "Inondation dans le sous-sol de la médiathèque")
+        expect(second.locator("tr.conversation-row")).to_have_count(2, timeout=LIVE)
+        assert slots.open == 1
+    finally:
+        for context in contexts:
+            context.close()

@@ -1,0 +1,205 @@
+"""Open pages must not take the web server's threads away from everyone else.
+
+A live-update stream (/events, server-sent events) stays open as long as its page. Under
+gunicorn's gthread workers each one holds a thread, so a gthread worker keeps half of its
+threads for pages and API calls and answers 503 beyond (the browser retries); the gevent
+server that deployments put on /events (docs/deploy.md) holds as many as it is given.
+These tests run real gunicorn processes on the test PostgreSQL and Redis.
+"""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from bench.open_pages import Pages
+from inbox.config import load_config
+from inbox.services import events, live
+from tests.helpers import post_signed, stop_process_groups
+from tests.test_scale_out import ROOT, _free_port, _wait
+from tests.conftest import POSTGRES_URL, REDIS_URL
+
+THREADS = 4  # the gthread worker below: at most THREADS // 2 streams, the rest for other requests
+PAGES = 150  # open pages on the gevent server
+
+
+# --- the limit itself ----------------------------------------------------------------------------
+
+GUNICORN = {"SERVER_SOFTWARE": "gunicorn/27.0.1", "wsgi.multithread": True}
+
+
+def test_limit_follows_the_server(monkeypatch):
+    monkeypatch.delenv(live.SERVER_THREADS_ENV, raising=False)
+    # A thread per request (Werkzeug, `parvis run`): nothing to protect.
+    assert live.stream_limit("auto", {"SERVER_SOFTWARE": "Werkzeug/3.1.3", "wsgi.multithread": True}) is None
+    # gunicorn's sync worker: one request at a time, a stream would hold the whole process.
+    assert live.stream_limit("auto", {"SERVER_SOFTWARE": "gunicorn/27.0.1", "wsgi.multithread": False}) == 0
+    # gthread started with inbox/gunicorn_conf.py: half of the threads it reported.
+    monkeypatch.setenv(live.SERVER_THREADS_ENV, "16")
+    assert live.stream_limit("auto", GUNICORN) == 8
+    monkeypatch.setenv(live.SERVER_THREADS_ENV, "1")
+    assert live.stream_limit("auto", GUNICORN) == 0
+    # An explicit setting wins.
+    assert live.stream_limit("3", GUNICORN) == 3
+    assert live.stream_limit("unlimited", GUNICORN) is None
+
+
+def test_unknown_thread_count_serves_one_stream_and_says_why(monkeypatch, caplog):
+    monkeypatch.delenv(live.SERVER_THREADS_ENV, raising=False)
+    monkeypatch.setattr(live, "_warned", False)
+    with caplog.at_level("WARNING", logger="inbox.services.live"):
+        assert live.stream_limit("auto", GUNICORN) == 1
+    assert "gunicorn_conf" in caplog.text and "PARVIS_SSE_MAX_STREAMS" in caplog.text
+
+
+def test_a_bad_setting_is_refused_at_start_up(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "x")
+    for value in ("lots", "-1", "2.5"):
+        monkeypatch.setenv("PARVIS_SSE_MAX_STREAMS", value)
+        with pytest.raises(ValueError, match="PARVIS_SSE_MAX_STREAMS must be auto, unlimited or a whole number"):
+            load_config(str(tmp_path))
+    monkeypatch.setenv("PARVIS_SSE_MAX_STREAMS", " Unlimited ")
+    assert load_config(str(tmp_path))["SSE_MAX_STREAMS"] == "unlimited"
+
+
+def test_slots_count_open_streams_and_refuse_past_the_limit():
+    slots = live.StreamSlots()
+    assert slots.acquire(2) and slots.acquire(2)
+    assert not slots.acquire(2)
+    slots.release()
+    assert slots.acquire(2) and slots.open == 2
+    assert slots.acquire(None) and slots.open == 3  # no limit
+
+
+def test_a_refused_stream_gets_503_and_a_released_slot_is_reused(app, factory, client, redis_client):
+    from tests.helpers import login
+
+    app.config["SSE_MAX_STREAMS"] = "1"
+    login(client, factory.user())
+    first = client.get("/events", buffered=False)
+    assert first.status_code == 200 and first.mimetype == "text/event-stream"
+    assert next(first.response).startswith(b"retry: 2000")
+    refused = client.get("/events", buffered=False)
+    refused.close()
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "30"
+    slots = live.slots_for(app)
+    assert slots.open == 1
+    assert redis_client.hget("parvis:metrics:live_streams_refused", "") == b"1"
+    first.close()  # the WSGI server closes the response when the browser goes away
+    assert slots.open == 0
+    again = client.get("/events", buffered=False)
+    assert again.status_code == 200
+    again.close()
+    assert slots.open == 0
+
+
+# --- real servers ------------------------------------------------------------------------------
+
+@pytest.fixture
+def servers(app, tmp_path):
+    """A gthread web server (1 worker, THREADS threads) and a gevent /events server, one config file."""
+    env = dict(os.environ, DATABASE_URL=POSTGRES_URL, REDIS_URL=REDIS_URL, SECRET_KEY="test-secret-key",
+               PARVIS_INSTANCE=str(tmp_path / "instance"), PARVIS_LOG_FORMAT="json",
+               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("PARVIS_SSE_MAX_STREAMS", None)
+    processes, urls = [], {}
+    for name, extra in (("web", ["--threads", str(THREADS)]), ("events", ["-k", "gevent"])):
+        port = _free_port()
+        log = tmp_path / f"{name}.log"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "python:inbox.gunicorn_conf", "-w", "1", *extra,
+             "--graceful-timeout", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+        processes.append((process, log))
+        urls[name] = f"http://127.0.0.1:{port}"
+
+    def up():
+        try:
+            return all(requests.get(u + "/login", timeout=2).status_code == 200 for u in urls.values())
+        except requests.RequestException:
+            return False
+
+    try:
+        _wait(up, 90, "the web and events servers", processes)
+        yield urls
+    finally:
+        stop_process_groups(processes)
+
+
+def _signed_in(base_url: str, user) -> requests.Session:
+    session = requests.Session()
+    page = session.get(base_url + "/login", timeout=10).text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    data = {"email": user.email, "password": "correct horse battery", "csrf_token": token.group(1)}
+    assert session.post(base_url + "/login", data=data, allow_redirects=False, timeout=10).status_code == 302
+    return session
+
+
+def _open_stream(base_url: str, signed_in: requests.Session) -> requests.Response:
+    """One open page's stream, on a connection of its own, like a browser tab."""
+    tab = requests.Session()
+    tab.cookies.update(signed_in.cookies)
+    return tab.get(base_url + "/events", stream=True, timeout=(5, 60))
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_gthread_worker_keeps_threads_for_pages_while_pages_are_open(app, factory, servers):
+    user = factory.user()
+    web = servers["web"]
+    session = _signed_in(web, user)
+    limit = THREADS // 2
+    streams = [_open_stream(web, session) for _ in range(limit)]
+    try:
+        for stream in streams:
+            assert stream.status_code == 200
+            assert stream.raw.read(11) == b"retry: 2000"
+        refused = _open_stream(web, session)
+        assert refused.status_code == 503 and refused.headers["Retry-After"] == "30"
+        refused.close()
+        # The threads left serve everything else at once: the inbox page, the API.
+        assert session.get(web + "/", timeout=10).status_code == 200
+        assert requests.get(web + "/api/v1/openapi.json", timeout=10).status_code == 200
+        assert "parvis_live_streams_refused_total 1.0" in requests.get(web + "/metrics", timeout=10).text
+
+        # A closed page gives its slot back (noticed at the stream's next write).
+        streams.pop().close()
+
+        def reopened():
+            events.publish("conversation.updated", conversation_id=0)
+            stream = _open_stream(web, session)
+            if stream.status_code == 200:
+                streams.append(stream)
+                return True
+            stream.close()
+            return False
+
+        _wait(reopened, 30, "the closed stream's slot to be reused")
+    finally:
+        for stream in streams:
+            stream.close()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_the_gevent_events_server_holds_many_pages_and_relays_to_each(app, factory, servers, redis_client):
+    user = factory.user()
+    channel = factory.channel()
+    session = _signed_in(servers["web"], user)  # signed in on one server, the cookie works on both
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    # More than redis-py's default pool (100 connections): each stream subscribes on its own.
+    pages = Pages(servers["events"], cookie, PAGES)
+    try:
+        assert pages.status == {200: PAGES}
+        subscribed = lambda: redis_client.pubsub_numsub(events.events_channel(redis_client))[0][1]  # noqa: E731
+        _wait(lambda: subscribed() == PAGES, 30, f"{PAGES} subscriptions")
+        # The web server's threads are all free: a page answers at once.
+        assert session.get(servers["web"] + "/", timeout=10).status_code == 200
+
+        response = post_signed(requests.Session(), channel, factory.payload(text="Fuite de gaz rue Pasteur"),
+                               base_url=servers["web"])
+        assert response.status_code == 201, response.text
+        marker = f'"message_id": {response.json()["id"]},'.encode()
+        assert pages.wait_for(marker, timeout=30) is not None, "the new message's event missed an open page"
+    finally:
+        pages.close()
