@@ -70,6 +70,9 @@ class _Side:
             "inbox_list_all_statuses": ("/?status=all", None),
             "inbox_list_page_2": (f"/?after={self.targets['page2']}", None),
             "api_list": ("/api/v1/conversations?limit=50", self.api),
+            # What each live `inbox` event makes every open list page fetch (htmx).
+            "live_refresh_rows": ("/inbox/rows", HTMX),
+            "live_refresh_counts": ("/inbox/counts", HTMX),
         }[page]
 
     def get(self, page: str, i: int) -> float:
@@ -82,7 +85,9 @@ class _Side:
         return elapsed
 
 
-PAGES = ("inbox_list", "inbox_list_all_statuses", "inbox_list_page_2", "conversation_page", "api_list")
+PAGES = ("inbox_list", "inbox_list_all_statuses", "inbox_list_page_2", "conversation_page", "api_list",
+         "live_refresh_rows", "live_refresh_counts")
+HTMX = {"HX-Request": "true"}
 
 
 def measure(bench, n: int = 200) -> dict:

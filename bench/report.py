@@ -26,13 +26,22 @@ def rows(results: dict) -> list[tuple]:
         out.append((name, value, baseline, ratio, target, "-" if ok is None else ("PASS" if ok else "FAIL")))
 
     pages = s.get("pages", {})
-    for page in ("inbox_list", "inbox_list_all_statuses", "inbox_list_page_2", "conversation_page", "api_list"):
+    for page in ("inbox_list", "inbox_list_all_statuses", "inbox_list_page_2", "conversation_page", "api_list",
+                 "live_refresh_rows", "live_refresh_counts"):
         large, base = _get(pages, "large", page, "p95_ms"), _get(pages, "baseline", page, "p95_ms")
         ratio = _get(pages, "ratios", page)
-        if large is not None:
-            ok = large <= 50 and (ratio is not None and ratio <= 1.5)
+        if large is None:
+            continue
+        if page.startswith("live_refresh"):
+            # Fragments of the list page (its target covers them), fetched by every open list page
+            # on each live event: shown for sizing. The counts follow the backlog, which the
+            # generator grows with the data (about 30,000 unresolved at 1M, 319 at 10k).
             add(f"{page} p95 (large vs 10k)", _fmt(large, " ms"), _fmt(base, " ms"), _fmt(ratio),
-                "<= 50 ms, ratio <= 1.5", ok)
+                "(part of the list page)", None)
+            continue
+        ok = large <= 50 and (ratio is not None and ratio <= 1.5)
+        add(f"{page} p95 (large vs 10k)", _fmt(large, " ms"), _fmt(base, " ms"), _fmt(ratio),
+            "<= 50 ms, ratio <= 1.5", ok)
     ingest = s.get("ingest", {})
     if "parvis" in ingest:
         p, b = ingest["parvis"], ingest["bare_flask"]

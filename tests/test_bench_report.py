@@ -53,3 +53,12 @@ def test_open_pages_rows_fail_on_a_refused_page_a_slow_list_a_missed_event_or_me
     assert set(verdicts().values()) == {"PASS"}
     for figures in ({"served": 499}, {"ratio": 1.6}, {"reached": None}, {"rss": 210.0}):
         assert list(verdicts(**figures).values()).count("FAIL") == 1, figures
+
+
+def test_live_refresh_fragments_are_shown_without_a_verdict_and_pages_keep_theirs():
+    side = {"inbox_list": {"p95_ms": 60.0}, "live_refresh_counts": {"p95_ms": 7.0}}
+    rows = _rows({"pages": {"large": side, "baseline": {"inbox_list": {"p95_ms": 20.0},
+                                                        "live_refresh_counts": {"p95_ms": 4.0}},
+                            "ratios": {"inbox_list": 3.0, "live_refresh_counts": 1.75}}})
+    assert rows["inbox_list p95 (large vs 10k)"][-1] == "FAIL"
+    assert rows["live_refresh_counts p95 (large vs 10k)"][3:] == ("1.75", "(part of the list page)", "-")
