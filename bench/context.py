@@ -226,14 +226,14 @@ def rss_mb(pid: int, children: bool = False) -> dict:
     return result
 
 
-def login(base_url: str, email: str = USERS[0][0]) -> requests.Session:
+def login(base_url: str, email: str = USERS[0][0], password: str = PASSWORD) -> requests.Session:
     """A logged-in browser-like session (CSRF token from the login form)."""
     import re
 
     session = requests.Session()
     page = session.get(base_url + "/login", timeout=10).text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    data = {"email": email, "password": PASSWORD}
+    data = {"email": email, "password": password}
     if token:
         data["csrf_token"] = token.group(1)
     response = session.post(base_url + "/login", data=data, timeout=10, allow_redirects=False)

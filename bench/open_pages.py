@@ -49,10 +49,12 @@ def _summary(times: list[float]) -> dict:
 
 
 class Pages:
-    """`n` open pages: raw sockets holding /events, read together with one selector."""
+    """`n` open pages of a signed-in `session`: raw sockets holding /events, read together with
+    one selector."""
 
-    def __init__(self, url: str, cookie: str, n: int, status_timeout: float = 30):
+    def __init__(self, url: str, session, n: int, status_timeout: float = 30):
         host, port = url.removeprefix("http://").split(":")
+        cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
         self.socks, self.status = [], {}
         request = (f"GET /events HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: text/event-stream\r\n"
                    f"Cookie: {cookie}\r\n\r\n").encode()
@@ -100,10 +102,6 @@ class Pages:
             sock.close()
 
 
-def _served(pages: Pages) -> int:
-    return pages.status.get(200, 0)
-
-
 def measure(bench, pages: int = PAGES) -> dict:
     from inbox.services.events import events_channel
 
@@ -114,15 +112,14 @@ def measure(bench, pages: int = PAGES) -> dict:
     result: dict = {"pages": pages}
     with bench.running(web, events):
         session = login(web_url, USERS[0][0])
-        cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
         _list_times(session, web_url, 10)  # warm-up
         baseline = _list_times(session, web_url, REQUESTS)
         result["list_no_page_open"] = _summary(baseline)
 
         # The deployment: open pages on the gevent server.
-        opened = Pages(events_url, cookie, pages)
+        opened = Pages(events_url, session, pages)
         try:
-            result["events_server_served"] = _served(opened)
+            result["events_server_served"] = opened.status.get(200, 0)
             loaded = _list_times(session, web_url, REQUESTS)
             result["list_with_pages_open"] = _summary(loaded)
             client = redis.Redis.from_url(bench.redis_url)
@@ -139,9 +136,9 @@ def measure(bench, pages: int = PAGES) -> dict:
         result["ratio"] = round(result["list_with_pages_open"]["p95_ms"] / result["list_no_page_open"]["p95_ms"], 2)
 
         # The fallback: the same pages on the gthread server itself.
-        crowd = Pages(web_url, cookie, pages)
+        crowd = Pages(web_url, session, pages)
         try:
-            result["gthread_served"] = _served(crowd)
+            result["gthread_served"] = crowd.status.get(200, 0)
             result["gthread_refused"] = crowd.status.get(503, 0)
             result["list_with_pages_on_gthread"] = _summary(_list_times(session, web_url, REQUESTS))
         finally:
@@ -158,9 +155,8 @@ def crowd(bench, tabs: int = 20, threads: int = 16, limit: str = "auto") -> dict
     result = {"tabs": tabs, "threads": threads, "limit": limit}
     with bench.running(web):
         session = login(url, USERS[0][0])
-        cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
         _list_times(session, url, 5)  # warm-up
-        pages = Pages(url, cookie, tabs, status_timeout=2)
+        pages = Pages(url, session, tabs, status_timeout=2)
         try:
             result["streams"] = {"served": pages.status.get(200, 0), "refused": pages.status.get(503, 0),
                                  "waiting": pages.status.get(0, 0)}

@@ -7,13 +7,13 @@ server that deployments put on /events (docs/deploy.md) holds as many as it is g
 These tests run real gunicorn processes on the test PostgreSQL and Redis.
 """
 import os
-import re
 import subprocess
 import sys
 
 import pytest
 import requests
 
+from bench.context import login
 from bench.open_pages import Pages
 from inbox.config import load_config
 from inbox.services import events, live
@@ -23,6 +23,7 @@ from tests.conftest import POSTGRES_URL, REDIS_URL
 
 THREADS = 4  # the gthread worker below: at most THREADS // 2 streams, the rest for other requests
 PAGES = 150  # open pages on the gevent server
+PASSWORD = "correct horse battery"  # the factory's
 
 
 # --- the limit itself ----------------------------------------------------------------------------
@@ -74,16 +75,17 @@ def test_slots_count_open_streams_and_refuse_past_the_limit():
 
 
 def test_a_refused_stream_gets_503_and_a_released_slot_is_reused(app, factory, client, redis_client):
-    from tests.helpers import login
+    from tests.helpers import login as client_login
 
     app.config["SSE_MAX_STREAMS"] = "1"
-    login(client, factory.user())
+    client_login(client, factory.user())
     first = client.get("/events", buffered=False)
     assert first.status_code == 200 and first.mimetype == "text/event-stream"
     assert next(first.response).startswith(b"retry: 2000")
     refused = client.get("/events", buffered=False)
     refused.close()
     assert refused.status_code == 503 and refused.headers["Retry-After"] == "30"
+    assert refused.get_data(as_text=True) == "Trop de pages en direct ouvertes sur ce serveur ; nouvel essai sous peu."
     slots = live.slots_for(app)
     assert slots.open == 1
     assert redis_client.hget("parvis:metrics:live_streams_refused", "") == b"1"
@@ -128,15 +130,6 @@ def servers(app, tmp_path):
         stop_process_groups(processes)
 
 
-def _signed_in(base_url: str, user) -> requests.Session:
-    session = requests.Session()
-    page = session.get(base_url + "/login", timeout=10).text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    data = {"email": user.email, "password": "correct horse battery", "csrf_token": token.group(1)}
-    assert session.post(base_url + "/login", data=data, allow_redirects=False, timeout=10).status_code == 302
-    return session
-
-
 def _open_stream(base_url: str, signed_in: requests.Session) -> requests.Response:
     """One open page's stream, on a connection of its own, like a browser tab."""
     tab = requests.Session()
@@ -148,7 +141,7 @@ def _open_stream(base_url: str, signed_in: requests.Session) -> requests.Respons
 def test_a_gthread_worker_keeps_threads_for_pages_while_pages_are_open(app, factory, servers):
     user = factory.user()
     web = servers["web"]
-    session = _signed_in(web, user)
+    session = login(web, user.email, PASSWORD)
     limit = THREADS // 2
     streams = [_open_stream(web, session) for _ in range(limit)]
     try:
@@ -185,10 +178,9 @@ def test_a_gthread_worker_keeps_threads_for_pages_while_pages_are_open(app, fact
 def test_the_gevent_events_server_holds_many_pages_and_relays_to_each(app, factory, servers, redis_client):
     user = factory.user()
     channel = factory.channel()
-    session = _signed_in(servers["web"], user)  # signed in on one server, the cookie works on both
-    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    session = login(servers["web"], user.email, PASSWORD)  # signed in on one server, the cookie works on both
     # More than redis-py's default pool (100 connections): each stream subscribes on its own.
-    pages = Pages(servers["events"], cookie, PAGES)
+    pages = Pages(servers["events"], session, PAGES)
     try:
         assert pages.status == {200: PAGES}
         subscribed = lambda: redis_client.pubsub_numsub(events.events_channel(redis_client))[0][1]  # noqa: E731

@@ -38,7 +38,8 @@ def _gevent_patched() -> bool:
 def stream_limit(setting: str, environ: dict) -> int | None:
     """How many live streams this process may hold at once; None when it is unlimited.
 
-    `setting` is PARVIS_SSE_MAX_STREAMS: a number, "unlimited", or "auto" (the default):
+    `setting` is PARVIS_SSE_MAX_STREAMS as config.py checked it: a number, "unlimited", or
+    "auto" (the default):
     - gevent (an open page costs a greenlet) and servers with a thread per request (Werkzeug's,
       `parvis run`): unlimited;
     - a gunicorn worker with a fixed number of threads: half of them, so the other half always
@@ -47,7 +48,6 @@ def stream_limit(setting: str, environ: dict) -> int | None:
     - a gunicorn worker whose thread count is unknown (not started with inbox/gunicorn_conf.py):
       one, with a warning in the log.
     """
-    setting = (setting or "auto").strip().lower()
     if setting == "unlimited":
         return None
     if setting != "auto":
