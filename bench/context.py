@@ -20,6 +20,31 @@ USERS = (("agent@bench.example", "Agent Bench", "agent"),
          ("superviseur@bench.example", "Superviseur Bench", "supervisor"))
 
 
+def postgres_cpu_times(database: str) -> dict[int, float]:
+    """CPU seconds (user + system) of each PostgreSQL backend serving `database`, by pid."""
+    times = {}
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            command = " ".join(proc.info["cmdline"] or [])
+            if "postgres:" in command and f" {database} " in command:
+                cpu = proc.cpu_times()
+                times[proc.pid] = cpu.user + cpu.system
+        except psutil.Error:
+            continue
+    return times
+
+
+def postgres_cpu(database: str) -> float:
+    """CPU seconds of the PostgreSQL backends serving `database` now."""
+    return sum(postgres_cpu_times(database).values())
+
+
+def postgres_cpu_since(database: str, before: dict[int, float]) -> float:
+    """CPU seconds the backends of `database` used since `before` (postgres_cpu_times()); a backend
+    that has ended since is not counted (its time is gone with it), a new one counts in full."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in postgres_cpu_times(database).items())
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -18,20 +18,7 @@ import time
 import psutil
 
 from . import ingest, load
-from .context import Bench
-
-
-def _postgres_cpu(database: str) -> float:
-    total = 0.0
-    for proc in psutil.process_iter(["cmdline"]):
-        try:
-            command = " ".join(proc.info["cmdline"] or [])
-            if "postgres:" in command and f" {database} " in command:
-                times = proc.cpu_times()
-                total += times.user + times.system
-        except psutil.Error:
-            continue
-    return total
+from .context import Bench, postgres_cpu
 
 
 def main(argv: list[str]) -> None:
@@ -65,9 +52,9 @@ def main(argv: list[str]) -> None:
         def web_cpu():
             return sum(p.cpu_times().user + p.cpu_times().system for p in workers)
 
-        web_before, pg_before, load_before = web_cpu(), _postgres_cpu(bench.database), os.getloadavg()[0]
+        web_before, pg_before, load_before = web_cpu(), postgres_cpu(bench.database), os.getloadavg()[0]
         result = load.run(url, posts[200:], ingest.CONCURRENCY)
-        web_after, pg_after = web_cpu(), _postgres_cpu(bench.database)
+        web_after, pg_after = web_cpu(), postgres_cpu(bench.database)
         print(json.dumps({
             "app": app_spec, "gunicorn": {"workers": options.workers, "threads": options.threads}, "posts": n,
             "rps": result["rps"], "p50_ms": result["p50_ms"],

@@ -70,7 +70,8 @@ class _Side:
             "inbox_list_all_statuses": ("/?status=all", None),
             "inbox_list_page_2": (f"/?after={self.targets['page2']}", None),
             "api_list": ("/api/v1/conversations?limit=50", self.api),
-            # What each live `inbox` event makes every open list page fetch (htmx).
+            # The renders behind a live `inbox` event's refresh, made once per event for all open
+            # lists (inbox/services/live_cache.py): here without the live header, so rendered each time.
             "live_refresh_rows": ("/inbox/rows", HTMX),
             "live_refresh_counts": ("/inbox/counts", HTMX),
         }[page]

@@ -99,6 +99,16 @@ def rows(results: dict) -> list[tuple]:
             "reaches every page", open_pages["event_to_all_pages_ms"] is not None)
         add(f"events process RSS with {n} pages open", _fmt(open_pages["events_rss_mb"], " MB"), "-", "-",
             "<= 200 MB", open_pages["events_rss_mb"] <= 200)
+        refresh = open_pages.get("refresh")
+        if refresh:
+            now, before, lists = refresh["now"], refresh["before"], refresh["lists"]
+            add(f"one live event, {lists} open lists refreshing: CPU s (web + PostgreSQL), now vs before",
+                _fmt(now["cpu_s"], " s"), _fmt(before["cpu_s"], " s"), _fmt(refresh["cpu_ratio"]),
+                "ours: ratio <= 0.5", refresh["cpu_ratio"] <= 0.5)
+            add(f"one live event to the last of {lists} lists refreshed, now vs before",
+                _fmt(now["last_refresh_ms"], " ms"), _fmt(before["last_refresh_ms"], " ms"),
+                _fmt(round(now["last_refresh_ms"] / before["last_refresh_ms"], 2)), "ours: <= 1,500 ms",
+                now["last_refresh_ms"] <= 1500)
         add(f"{n} pages on the gthread server itself: served / refused (503), list p95",
             f"{open_pages['gthread_served']} / {open_pages['gthread_refused']}, "
             f"{_fmt(open_pages['list_with_pages_on_gthread']['p95_ms'], ' ms')}", "-", "-", "-", None)

@@ -24,6 +24,14 @@ def _stream_limit_setting() -> str:
     raise ValueError(f"PARVIS_SSE_MAX_STREAMS must be auto, unlimited or a whole number, not {value!r}")
 
 
+def _live_cache_seconds() -> int:
+    """PARVIS_LIVE_CACHE_SECONDS: how long a live refresh's shared render is kept; 0 turns sharing off."""
+    value = os.environ.get("PARVIS_LIVE_CACHE_SECONDS", "5").strip()
+    if value.isdigit() and int(value) <= 300:
+        return int(value)
+    raise ValueError(f"PARVIS_LIVE_CACHE_SECONDS must be a whole number of seconds from 0 to 300, not {value!r}")
+
+
 def load_config(instance_path: str) -> dict:
     """Build the Flask config mapping from the environment."""
     instance = Path(instance_path)
@@ -59,6 +67,8 @@ def load_config(instance_path: str) -> dict:
         "METRICS_TOKEN": os.environ.get("PARVIS_METRICS_TOKEN", ""),
         # Live updates (server-sent events) held open at once by one web process (services/live.py).
         "SSE_MAX_STREAMS": _stream_limit_setting(),
+        # Open list pages refreshing on the same live event share one render (services/live_cache.py).
+        "LIVE_CACHE_SECONDS": _live_cache_seconds(),
         # Redis connections one process may open: one per open page's stream, plus a few.
         "REDIS_MAX_CONNECTIONS": int(os.environ.get("PARVIS_REDIS_MAX_CONNECTIONS", "10000")),
         "WTF_CSRF_TIME_LIMIT": None,

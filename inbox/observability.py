@@ -26,6 +26,8 @@ COUNTERS = {
     "delivery_failures": "Failed deliveries of replies to a network (final=true: given up).",
     "sla_breaches": "Conversations that waited past their response-time target.",
     "live_streams_refused": "Live-update streams refused by a web process at its limit (503, retried).",
+    "live_refreshes": "List fragments asked for by open pages on a live event (fragment=rows|counts).",
+    "live_refresh_renders": "Of those, the ones rendered; the others took another page's render.",
 }
 HISTOGRAMS = {
     "classification_latency_seconds": "Seconds from a message's receipt to its classification.",

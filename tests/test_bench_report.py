@@ -39,19 +39,25 @@ def test_default_worker_processes_is_one_per_core_within_bounds(monkeypatch):
         assert default_worker_processes() == expected
 
 
-def _open_pages(served: int = 500, ratio: float = 1.1, reached: float | None = 34.0, rss: float = 130.0) -> dict:
+def _open_pages(served: int = 500, ratio: float = 1.1, reached: float | None = 34.0, rss: float = 130.0,
+                cpu_now: float = 0.6, last_refresh: float = 540.0) -> dict:
+    refresh = {"lists": 200, "rounds": 3, "now": {"cpu_s": cpu_now, "last_refresh_ms": last_refresh},
+               "before": {"cpu_s": 2.8, "last_refresh_ms": 2200.0}, "cpu_ratio": round(cpu_now / 2.8, 3)}
     return {"open_pages": {"pages": 500, "events_server_served": served, "ratio": ratio,
                            "list_no_page_open": {"p95_ms": 30.0}, "list_with_pages_open": {"p95_ms": 30.0 * ratio},
                            "event_to_all_pages_ms": reached, "events_rss_mb": rss, "gthread_served": 16,
-                           "gthread_refused": 484, "list_with_pages_on_gthread": {"p95_ms": 32.0}}}
+                           "gthread_refused": 484, "list_with_pages_on_gthread": {"p95_ms": 32.0},
+                           "refresh": refresh}}
 
 
-def test_open_pages_rows_fail_on_a_refused_page_a_slow_list_a_missed_event_or_memory():
+def test_open_pages_rows_fail_on_a_refused_page_a_slow_list_a_missed_event_memory_or_a_costly_refresh():
     def verdicts(**figures):
         return {n: r[-1] for n, r in _rows(_open_pages(**figures)).items() if r[-1] != "-"}
 
     assert set(verdicts().values()) == {"PASS"}
-    for figures in ({"served": 499}, {"ratio": 1.6}, {"reached": None}, {"rss": 210.0}):
+    assert len(verdicts()) == 5
+    for figures in ({"served": 499}, {"ratio": 1.6}, {"reached": None}, {"rss": 210.0},
+                    {"cpu_now": 1.5}, {"last_refresh": 1600.0}):
         assert list(verdicts(**figures).values()).count("FAIL") == 1, figures
 
 

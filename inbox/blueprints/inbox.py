@@ -1,6 +1,9 @@
 """The web inbox: the queue of conversations, the conversation page and their live fragments."""
+import json
+
 from flask import (Blueprint, Response, abort, current_app, render_template, request, stream_with_context,
                    url_for)
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -10,7 +13,8 @@ from .. import observability
 from ..alerts_context import preload_current_cycles
 from ..extensions import db
 from ..models import MODERATION_REASONS, Channel, Conversation, Message, Note, User
-from ..services import composer, conversations, labels, listing, live, moderation, notifications, presence
+from ..services import (composer, conversations, labels, listing, live, live_cache, moderation, notifications,
+                        presence)
 from ..services.live import stream_events
 
 bp = Blueprint("inbox", __name__)
@@ -62,15 +66,30 @@ def index():
 def rows():
     """The rows of one page of the list (htmx: live refresh and "load more")."""
     filters = _filters_or_400()
-    page = listing.list_page(filters, current_user)
-    preload_current_cycles(c.id for c in page.conversations)
-    return render_template("inbox/_rows.html", page=page, filters=filters)
+
+    def render() -> str:
+        page = listing.list_page(filters, current_user)
+        preload_current_cycles(c.id for c in page.conversations)
+        return render_template("inbox/_rows.html", page=page, filters=filters)
+
+    if filters.after or not live_cache.is_live_refresh():
+        return render()
+    # Every open list page asks at once on a live event: those with the same filters and language
+    # share one render of the rows, and everyone shares one count of the views, which come along.
+    parts = (sorted(filters.query_args().items()), str(get_locale()), str(get_timezone()),
+             current_user.id if listing.depends_on_user(filters) else None)
+    fragments = live_cache.shared({"rows": (parts, render),
+                                   "counts": ((), lambda: json.dumps(listing.shared_counts()))})
+    counts = listing.view_counts(current_user, json.loads(fragments["counts"]))
+    return fragments["rows"] + render_template("inbox/_live_views.html", counts=counts, views=listing.VIEWS,
+                                               filters=filters)
 
 
 @bp.route("/inbox/counts")
 @login_required
 def counts():
-    """The view tabs with their counts (htmx live refresh)."""
+    """The view tabs with their counts (htmx: after one's own action; a live event brings them
+    with the rows)."""
     filters = _filters_or_400()
     return render_template("inbox/_views.html", counts=listing.view_counts(current_user), views=listing.VIEWS,
                            filters=filters)

@@ -7,7 +7,17 @@ import redis
 from ..redis_conn import get_redis
 
 EVENTS_CHANNEL = "parvis:events"
+# Incremented, in the same round trip and before the event, by every event that makes open list
+# pages refresh: a live refresh's shared render is stored under it (services/live_cache.py).
+INBOX_VERSION_KEY = "parvis:inbox:version"
+# Events that concern one conversation's page or one person only; every other kind refreshes lists.
+_NOT_LISTS = ("presence", "notification")
 log = logging.getLogger(__name__)
+
+
+def refreshes_lists(kind: str | None) -> bool:
+    """Whether an event of this kind makes open inbox lists refresh (the SSE event `inbox`)."""
+    return kind not in _NOT_LISTS
 
 
 def events_channel(client) -> str:
@@ -16,11 +26,22 @@ def events_channel(client) -> str:
     return f"{EVENTS_CHANNEL}:{client.connection_pool.connection_kwargs.get('db', 0)}"
 
 
+def send(client, kind: str, payloads) -> None:
+    """Publish one event per payload in one round trip; an event that refreshes lists increments
+    the inbox version first (the shared renders of services/live_cache.py are keyed by it)."""
+    channel = events_channel(client)
+    pipe = client.pipeline(transaction=False)
+    if refreshes_lists(kind):
+        pipe.incr(INBOX_VERSION_KEY)
+    for payload in payloads:
+        pipe.publish(channel, json.dumps({"kind": kind, **payload}, default=str))
+    pipe.execute()
+
+
 def publish(kind: str, **payload) -> None:
     """Publish a live update; best effort, a page reload always shows the truth from the database."""
     try:
-        client = get_redis()
-        client.publish(events_channel(client), json.dumps({"kind": kind, **payload}, default=str))
+        send(get_redis(), kind, [payload])
     except redis.RedisError as exc:
         log.warning("live event %s not published: %s", kind, exc)
 
@@ -31,11 +52,6 @@ def publish_many(kind: str, payloads) -> None:
     if not payloads:
         return
     try:
-        client = get_redis()
-        channel = events_channel(client)
-        pipe = client.pipeline(transaction=False)
-        for payload in payloads:
-            pipe.publish(channel, json.dumps({"kind": kind, **payload}, default=str))
-        pipe.execute()
+        send(get_redis(), kind, payloads)
     except redis.RedisError as exc:
         log.warning("%d live events %s not published: %s", len(payloads), kind, exc)

@@ -224,6 +224,7 @@ def _announce(created: list[IngestResult]) -> None:
         observability.count("messages_ingested", len(created), client=pipe)
         pipe.set(queue.CLASSIFY_WAKEUP_KEY, "1", nx=True, ex=queue.CLASSIFY_WAKEUP_TTL)
         channel = events.events_channel(client)
+        pipe.incr(events.INBOX_VERSION_KEY)  # before the events: see events.publish()
         for result in created:
             answer = result.as_dict()
             # The same frame as events.publish("message.created", ...).

@@ -355,5 +355,13 @@
     document.documentElement.dataset.live = "0";
     if (liveStatus) liveStatus.hidden = false;
   });
+  // A refresh started by a live event (not by one's own action): every open page asks at once,
+  // and the server may answer them all with one shared render of the same moment of the queue.
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    var trigger = event.detail.triggeringEvent;
+    if (trigger && typeof trigger.type === "string" && trigger.type.indexOf("sse:") === 0) {
+      event.detail.headers["X-Parvis-Live"] = "1";
+    }
+  });
   document.documentElement.dataset.ready = "1";  // the shortcuts are live (browser tests wait on it)
 })();
