@@ -19,22 +19,31 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_parvis_run_serves_the_demo_and_classifies_a_posted_message(tmp_path):
+def _start_run(tmp_path):
+    """`parvis run` on a new instance folder, in a session of its own: (process, base URL, log)."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")}
     env["PARVIS_INSTANCE"] = str(tmp_path / "instance")
     log = open(tmp_path / "run.log", "w+")
     process = subprocess.Popen([sys.executable, "-m", "workers", "run", "--port", str(port)], env=env,
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        def up():
-            try:
-                return requests.get(f"{base}/login", timeout=2).status_code == 200
-            except requests.ConnectionError:
-                return False
+    return process, f"http://127.0.0.1:{port}", log
 
-        wait_for(up, timeout=120, message="the web inbox to answer")
+
+def _wait_up(base: str) -> None:
+    def up():
+        try:
+            return requests.get(f"{base}/login", timeout=2).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    wait_for(up, timeout=120, message="the web inbox to answer")
+
+
+def test_parvis_run_serves_the_demo_and_classifies_a_posted_message(tmp_path):
+    process, base, log = _start_run(tmp_path)
+    try:
+        _wait_up(base)
         log.seek(0)
         output = log.read()
         assert f"Parvis is running: {base}/" in output
@@ -85,21 +94,10 @@ def test_parvis_run_stops_its_worker_and_redis_on_sigterm(tmp_path):
     """`kill`, systemd and `docker stop` send SIGTERM to the run alone, not to its process group."""
     import psutil
 
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")}
     instance = str(tmp_path / "instance")
-    env["PARVIS_INSTANCE"] = instance
-    log = open(tmp_path / "run.log", "w+")
-    process = subprocess.Popen([sys.executable, "-m", "workers", "run", "--port", str(port)], env=env,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process, base, log = _start_run(tmp_path)
     try:
-        def up():
-            try:
-                return requests.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200
-            except requests.ConnectionError:
-                return False
-
-        wait_for(up, timeout=120, message="the web inbox to answer")
+        _wait_up(base)
         children = psutil.Process(process.pid).children(recursive=True)
         worker = [p for p in children if "worker" in " ".join(p.cmdline())]
         assert len(worker) == 1 and _processes_in(instance)  # the worker and the embedded Redis run
