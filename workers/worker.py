@@ -155,6 +155,19 @@ def run_worker(queues=ALL_QUEUES, burst: bool = False, sweep_every: float = 15.0
         stop.set()
 
 
+class _Worker(SimpleWorker):
+    """RQ's SimpleWorker that remembers being asked to stop. RQ 3 sets `_stop_requested` only when
+    the signal comes during a job; an idle worker's SIGTERM raises StopRequested instead, which the
+    loop below took for a lost connection: it started again, and `systemctl stop` waited for its
+    SIGKILL."""
+
+    stop_asked = False
+
+    def request_stop(self, signum, frame):
+        self.stop_asked = True
+        super().request_stop(signum, frame)
+
+
 def _work(app, queues, burst: bool, name: str | None) -> bool:
     """Run RQ's worker loop; if Redis goes away under it (RQ then quits), reconnect and go on.
 
@@ -165,7 +178,7 @@ def _work(app, queues, burst: bool, name: str | None) -> bool:
     while True:
         worker = None
         try:
-            worker = SimpleWorker(list(queues), connection=get_redis(app),
+            worker = _Worker(list(queues), connection=get_redis(app),
                                   name=f"{name}-{restarts}" if name and restarts else name)
             # Burst mode enqueues due retries once at start (RQ's own scheduler, no process forked);
             # otherwise _job_scheduler_loop does it from a thread of the parent.
@@ -173,7 +186,7 @@ def _work(app, queues, burst: bool, name: str | None) -> bool:
         except redis.RedisError as exc:  # Redis is down: at start, or in RQ's teardown
             log.warning("worker lost Redis (%s)", exc)
             worked = False
-        if burst or (worker is not None and worker._stop_requested):  # noqa: SLF001 (RQ's stop flag)
+        if burst or (worker is not None and worker.stop_asked):
             return worked
         restarts += 1
         delay = min(2 ** min(restarts, 5), 30)
