@@ -26,15 +26,20 @@ def events_channel(client) -> str:
     return f"{EVENTS_CHANNEL}:{client.connection_pool.connection_kwargs.get('db', 0)}"
 
 
-def send(client, kind: str, payloads) -> None:
-    """Publish one event per payload in one round trip; an event that refreshes lists increments
-    the inbox version first (the shared renders of services/live_cache.py are keyed by it)."""
+def add_to(pipe, client, kind: str, payloads) -> None:
+    """Queue one event per payload on a Redis pipeline of `client`; an event that refreshes lists
+    increments the inbox version first (the shared renders of services/live_cache.py are keyed by it)."""
     channel = events_channel(client)
-    pipe = client.pipeline(transaction=False)
     if refreshes_lists(kind):
         pipe.incr(INBOX_VERSION_KEY)
     for payload in payloads:
         pipe.publish(channel, json.dumps({"kind": kind, **payload}, default=str))
+
+
+def send(client, kind: str, payloads) -> None:
+    """Publish one event per payload in one round trip."""
+    pipe = client.pipeline(transaction=False)
+    add_to(pipe, client, kind, payloads)
     pipe.execute()
 
 

@@ -3,7 +3,6 @@
 Everything is committed before any wake-up is enqueued: the database is the source of truth
 and the queue only carries wake-ups.
 """
-import json
 import logging
 import random
 import time
@@ -223,13 +222,9 @@ def _announce(created: list[IngestResult]) -> None:
         pipe = client.pipeline(transaction=False)
         observability.count("messages_ingested", len(created), client=pipe)
         pipe.set(queue.CLASSIFY_WAKEUP_KEY, "1", nx=True, ex=queue.CLASSIFY_WAKEUP_TTL)
-        channel = events.events_channel(client)
-        pipe.incr(events.INBOX_VERSION_KEY)  # before the events: see events.publish()
-        for result in created:
-            answer = result.as_dict()
-            # The same frame as events.publish("message.created", ...).
-            pipe.publish(channel, json.dumps({"kind": "message.created", "message_id": answer["id"],
-                                              "conversation_id": answer["conversation_id"]}))
+        answers = (result.as_dict() for result in created)
+        events.add_to(pipe, client, "message.created",
+                      [{"message_id": a["id"], "conversation_id": a["conversation_id"]} for a in answers])
         replies = pipe.execute()
     except redis.RedisError as exc:
         log.warning("ingestion announcements not sent (the sweeper will wake the classifier): %s", exc)

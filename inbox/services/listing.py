@@ -293,43 +293,41 @@ def list_page(filters: InboxFilters, user=None, size: int | None = None) -> Page
 # instead, `id = ANY(ARRAY(...))`, was about as fast at 1,000,000 messages but grows with the
 # history of hidden messages, which a backlog does not.) Literal values, so that PostgreSQL can
 # prove the partial indexes' predicates on prepared (generic) plans too.
-_QUEUE_COUNTS = text("""
+_ACTIVE_COUNTS = text("""
 SELECT
   (SELECT count(*) FROM conversation WHERE status = 'open' AND assignee_id IS NULL) AS unassigned,
+  (SELECT count(*) FROM conversation WHERE status IN ('open', 'pending') AND assignee_id = :me) AS mine,
   (SELECT count(*) FROM conversation WHERE status <> 'resolved' AND flagged)
   + (SELECT count(*) FROM conversation WHERE status <> 'resolved' AND NOT flagged
      AND id IN (SELECT conversation_id FROM message WHERE visibility = 'hidden')) AS moderation
 """)
-_MINE_COUNT = text("SELECT count(*) FROM conversation WHERE status IN ('open', 'pending') AND assignee_id = :me")
 
 
 def view_counts(user=None, shared: dict | None = None) -> dict[str, int]:
-    """How many conversations each view holds (filters aside): queries whose cost follows the size
-    of the backlog, not of the history. `shared`: shared_counts() already at hand (a live refresh)."""
+    """How many conversations each view holds (filters aside): two queries whose cost follows the
+    size of the backlog, not of the history. `shared`: shared_counts() already at hand (a live
+    refresh), when no query is needed."""
     me = user.id if user else -1
     if shared is not None:
         return {**shared["queue"], "mine": shared["mine"].get(str(me), 0)}
-    return {**queue_counts(), "mine": db.session.execute(_MINE_COUNT, {"me": me}).scalar_one()}
-
-
-def shared_counts() -> dict:
-    """Every view's count for everyone at once, as JSON-ready data: the queue's counts, and each
-    person's "mine" count by user id (one pass over the assigned part of the backlog)."""
-    mine = db.session.execute(select(Conversation.assignee_id, func.count())
-                              .where(Conversation.status.in_(("open", "pending")), Conversation.assignee_id.isnot(None))
-                              .group_by(Conversation.assignee_id)).all()
-    return {"queue": queue_counts(), "mine": {str(user_id): n for user_id, n in mine}}
-
-
-def queue_counts() -> dict[str, int]:
-    """The view counts that are the same for everyone (all but "mine")."""
-    row = db.session.execute(_QUEUE_COUNTS).one()
+    row = db.session.execute(_ACTIVE_COUNTS, {"me": me}).one()
     statuses = status_counts()
     return {
-        "to_handle": statuses.get("open", 0), "unassigned": row.unassigned,
+        "to_handle": statuses.get("open", 0), "mine": row.mine, "unassigned": row.unassigned,
         "pending": statuses.get("pending", 0), "snoozed": statuses.get("snoozed", 0),
         "resolved": statuses.get("resolved", 0), "moderation": row.moderation, "all": sum(statuses.values()),
     }
+
+
+def shared_counts() -> dict:
+    """Every view's count for everyone at once, as JSON-ready data: the counts that are the same for
+    everyone, and each person's "mine" count by user id (one pass over the assigned backlog)."""
+    queue = view_counts()
+    del queue["mine"]
+    mine = db.session.execute(select(Conversation.assignee_id, func.count())
+                              .where(Conversation.status.in_(("open", "pending")), Conversation.assignee_id.isnot(None))
+                              .group_by(Conversation.assignee_id)).all()
+    return {"queue": queue, "mine": {str(user_id): n for user_id, n in mine}}
 
 
 def depends_on_user(filters: "InboxFilters") -> bool:
