@@ -105,6 +105,7 @@ class Classifier:
         heads.check_encoder(encoder)
         sentiment_model_path = sentiment_model_path or os.environ.get("PARVIS_SENTIMENT_MODEL")
         sentiment = SentimentModel.load(sentiment_model_path) if sentiment_model_path else None
+        rules.PREFILTER.prepare()  # here, before the worker forks its processes, not on the first message
         return cls(encoder, heads, sentiment)
 
     def classify(self, texts: list[str]) -> list[Classification]:

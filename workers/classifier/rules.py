@@ -18,6 +18,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .prefilter import Prefilter
+
 _APOSTROPHES = {"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'", "\u02bc": "'"}
 _LIGATURES = {"\u0153": "oe", "\u00e6": "ae", "\u00df": "ss", "\u0152": "oe", "\u00c6": "ae"}
 
@@ -38,8 +40,13 @@ def _fold_char(ch: str) -> str:
 _RUN_RX = re.compile(r"([a-vx-z])\1{2,}")  # 3+ identical letters (not "www")
 
 
+@functools.lru_cache(maxsize=256)
 def fold_with_map(text: str) -> tuple[str, list[int]]:
-    """Fold text for matching; return (folded, index of the source char of each folded char)."""
+    """Fold text for matching; return (folded, index of the source char of each folded char).
+
+    Cached for the last 256 texts: a classification folds each text three times (the cues,
+    the rule features, the hashed n-grams). The list returned is shared: read it, never change it.
+    """
     parts = [_fold_char(ch) for ch in text]
     folded = "".join(parts)
     if len(folded) == len(text):
@@ -202,6 +209,13 @@ _INSULT_RX = _rx(_INSULT)
 _DANGER_RX = _rx(_DANGER)
 _DIGIT = re.compile(r"\d")
 
+# Every pattern run over the whole folded text, in one Hyperscan pass (prefilter.py): only the
+# ones it reports are run by `re`. 0.27 -> 0.03 ms per message for the cues (bench/classify.py).
+PREFILTER = Prefilter(
+    [rx for table in (_EMERGENCY_RX, _SELF_HARM_RX, _THREAT_RX, _SPAM_RX) for _, rx, _ in table]
+    + [rx for _, rx in _HIGH_RX] + [rx for _, rx in _PERSONAL_RX]
+    + [_INSULT_RX, _DANGER_RX, _NOT_NOW, _POSITIVE, _NEGATIVE])
+
 
 def _quote(text: str, src: list[int], m: re.Match) -> str:
     if m.end() <= m.start():
@@ -212,24 +226,32 @@ def _quote(text: str, src: list[int], m: re.Match) -> str:
 def scan(text: str) -> list[Cue]:
     """All cues found in text, in a stable order (by kind, then position)."""
     folded, src = fold_with_map(text)
+    may = PREFILTER.candidates(folded)  # None: run every pattern
     cues: list[Cue] = []
-    not_now = bool(_NOT_NOW.search(folded))
+    not_now = (may is None or _NOT_NOW in may) and bool(_NOT_NOW.search(folded))
     for kind, table in (("emergency", _EMERGENCY_RX), ("self_harm", _SELF_HARM_RX),
                         ("threat", _THREAT_RX)):
         for label, rx, strong in table:
+            if may is not None and rx not in may:
+                continue
             for m in rx.finditer(folded):
                 window = folded[max(0, m.start() - 15):m.end() + 30]
                 if label == "fire" and _FIRE_FALSE.search(window):
                     continue
                 weak = kind == "emergency" and not_now
                 cues.append(Cue(kind, label, _quote(text, src, m), strong and not weak))
-    for m in _DANGER_RX.finditer(folded):
-        cues.append(Cue("emergency", "danger word", _quote(text, src, m), False))
+    if may is None or _DANGER_RX in may:
+        for m in _DANGER_RX.finditer(folded):
+            cues.append(Cue("emergency", "danger word", _quote(text, src, m), False))
     for label, rx in _HIGH_RX:
+        if may is not None and rx not in may:
+            continue
         for m in rx.finditer(folded):
             cues.append(Cue("high", label, _quote(text, src, m)))
     seen_spans: list[tuple[int, int]] = []
     for label, rx in _PERSONAL_RX:
+        if may is not None and rx not in may:
+            continue
         for m in rx.finditer(folded):
             if label == "bank account (IBAN)" and len(_DIGIT.findall(m.group())) < 10:
                 continue
@@ -240,10 +262,13 @@ def scan(text: str) -> list[Cue]:
             seen_spans.append((m.start(), m.end()))
             cues.append(Cue("personal_data", label, ""))
     for label, rx, strong in _SPAM_RX:
+        if may is not None and rx not in may:
+            continue
         for m in rx.finditer(folded):
             cues.append(Cue("spam", label, _quote(text, src, m), strong))
-    for m in _INSULT_RX.finditer(folded):
-        cues.append(Cue("insult", "insult or hate term", _quote(text, src, m)))
+    if may is None or _INSULT_RX in may:
+        for m in _INSULT_RX.finditer(folded):
+            cues.append(Cue("insult", "insult or hate term", _quote(text, src, m)))
     return _dedupe(cues)
 
 
@@ -271,6 +296,7 @@ FEATURE_NAMES = DECISION_FEATURES + ("high", "question", "exclamation", "caps", 
 def features(text: str, cues: list[Cue]) -> list[float]:
     """Small dense rule features appended to the embedding for the heads."""
     folded = fold(text)
+    may = PREFILTER.candidates(folded)
     kinds = {(c.kind, c.strong) for c in cues}
     emergency_strong = ("emergency", True) in kinds
     letters = [c for c in text if c.isalpha()]
@@ -288,7 +314,11 @@ def features(text: str, cues: list[Cue]) -> list[float]:
         float("?" in text),
         float("!" in text),
         float(caps > 0.6),
-        min(len(_POSITIVE.findall(folded)), 3) / 3.0,
-        min(len(_NEGATIVE.findall(folded)), 3) / 3.0,
+        min(_count(_POSITIVE, folded, may), 3) / 3.0,
+        min(_count(_NEGATIVE, folded, may), 3) / 3.0,
         min(sum(c.label == "danger word" for c in cues), 3) / 3.0,
     ]
+
+
+def _count(rx: re.Pattern, folded: str, may) -> int:
+    return len(rx.findall(folded)) if may is None or rx in may else 0
