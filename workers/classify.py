@@ -3,7 +3,8 @@ import ctypes
 import logging
 import os
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import bindparam, select, update
@@ -38,11 +39,20 @@ def get_classifier():
     return _classifier
 
 
-def claim_batch(size: int) -> tuple[str, list[Message]]:
+class Claimed(NamedTuple):
+    """What the worker needs of a claimed message (no ORM object: 64 of them cost 1-2 ms)."""
+    id: int
+    conversation_id: int
+    body: str
+    received_at: datetime
+    classify_attempts: int
+
+
+def claim_batch(size: int) -> tuple[str, list[Claimed]]:
     """Mark up to `size` pending messages as ours; several workers never take the same one.
 
-    One UPDATE ... RETURNING; the messages come back detached and the transaction is committed,
-    so none stays open during the forward pass (on SQLite it would hold the write lock).
+    One UPDATE ... RETURNING of the columns the worker uses, committed at once, so no
+    transaction stays open during the forward pass (on SQLite it would hold the write lock).
 
     PostgreSQL: the candidate rows are locked with FOR UPDATE SKIP LOCKED. SQLite: the single
     UPDATE is atomic because SQLite serialises writers.
@@ -56,21 +66,20 @@ def claim_batch(size: int) -> tuple[str, list[Message]]:
     )
     if db.engine.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
-    messages = db.session.scalars(
+    rows = db.session.execute(
         update(Message)
         .where(Message.id.in_(candidates.scalar_subquery()))
         .values(classify_status="processing", claim_token=token, claimed_at=utcnow(),
                 classify_attempts=Message.classify_attempts + 1)
-        .returning(Message)
+        .returning(Message.id, Message.conversation_id, Message.body, Message.received_at,
+                   Message.classify_attempts)
         .execution_options(synchronize_session=False)
     ).all()
-    for message in messages:  # detached before the commit, so the commit does not expire them
-        db.session.expunge(message)
     db.session.commit()
-    return token, sorted(messages, key=lambda m: (m.received_at, m.id))
+    return token, sorted((Claimed(*row) for row in rows), key=lambda m: (m.received_at, m.id))
 
 
-def write_results(token: str, messages: list[Message], results) -> int:
+def write_results(token: str, messages: list[Claimed], results) -> int:
     """Store results only for messages still claimed by this token (a reclaimed batch is not ours).
 
     One UPDATE statement executed for the whole batch (executemany), then the conversations'
@@ -111,7 +120,7 @@ def _result_values(result) -> dict:
     }
 
 
-def release_failed(token: str, messages: list[Message], error: str) -> None:
+def release_failed(token: str, messages: list[Claimed], error: str) -> None:
     """Give a failed batch back: pending again, or failed for good after MAX_ATTEMPTS."""
     for message in messages:
         final = message.classify_attempts >= MAX_ATTEMPTS
@@ -138,7 +147,7 @@ def _claim_and_classify(size: int):
     return token, messages, results
 
 
-def _finish(token: str, messages: list[Message], results) -> int:
+def _finish(token: str, messages: list[Claimed], results) -> int:
     """Write back, count, apply the rules, publish: what follows a forward pass."""
     written = write_results(token, messages, results)
     now = utcnow()

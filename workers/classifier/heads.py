@@ -44,8 +44,36 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+_CRC_WORD, _CRC_BIGRAM, _CRC_CHARS = zlib.crc32(b"w:"), zlib.crc32(b"b:"), zlib.crc32(b"c:")
+
+
 def hashed_row(text: str, buckets: int = HASH_BUCKETS) -> tuple[np.ndarray, np.ndarray]:
-    """The non-zero entries of one text's hashed row: (bucket indices, L2-normalised values)."""
+    """The non-zero entries of one text's hashed row: (bucket indices, L2-normalised values).
+
+    The buckets of `set(tokens(text))`, computed without building each token's string: the
+    CRC-32 of a token "w:x" is the CRC-32 of "x" continued from that of "w:", and character
+    n-grams are slices of the word's bytes (words are [a-z0-9]+, so one byte per character).
+    tests/workers/test_classifier.py checks both give the same rows.
+    """
+    words = _TOKEN_RX.findall(rules.fold(text))
+    crc, unique_words = zlib.crc32, set(words)
+    found = [crc(w.encode("utf-8"), _CRC_WORD) for w in unique_words]
+    found += [crc(f"{a} {b}".encode("utf-8"), _CRC_BIGRAM) for a, b in set(zip(words, words[1:]))]
+    grams = set()
+    for w in unique_words:
+        if len(w) >= 3 and w.isalpha():
+            padded = f"<{w}>".encode("ascii")
+            for n in (3, 4, 5):
+                grams.update(padded[i:i + n] for i in range(len(padded) - n + 1))
+    found += [crc(gram, _CRC_CHARS) for gram in grams]
+    index, counts = np.unique(np.array(found, dtype=np.int64) % buckets, return_counts=True)
+    values = counts.astype(np.float32)
+    norm = np.linalg.norm(values)
+    return index, values / norm if norm > 0 else values
+
+
+def hashed_row_reference(text: str, buckets: int = HASH_BUCKETS) -> tuple[np.ndarray, np.ndarray]:
+    """hashed_row as the heads were trained: each token of `tokens` hashed whole."""
     found = np.fromiter((zlib.crc32(tok.encode("utf-8")) % buckets for tok in set(tokens(text))),
                         dtype=np.int64)
     index, counts = np.unique(found, return_counts=True)
