@@ -24,6 +24,15 @@ def _stream_limit_setting() -> str:
     raise ValueError(f"PARVIS_SSE_MAX_STREAMS must be auto, unlimited or a whole number, not {value!r}")
 
 
+def _streams_per_user() -> int:
+    """PARVIS_SSE_MAX_STREAMS_PER_USER: live streams one account may hold at once; 0 = no cap."""
+    value = os.environ.get("PARVIS_SSE_MAX_STREAMS_PER_USER", "20").strip()
+    if value.isdigit() and int(value) <= 10000:
+        return int(value)
+    raise ValueError("PARVIS_SSE_MAX_STREAMS_PER_USER must be a whole number from 0 (no cap) to 10000, "
+                     f"not {value!r}")
+
+
 def _live_cache_seconds() -> int:
     """PARVIS_LIVE_CACHE_SECONDS: how long a live refresh's shared render is kept; 0 turns sharing off."""
     value = os.environ.get("PARVIS_LIVE_CACHE_SECONDS", "5").strip()
@@ -67,6 +76,7 @@ def load_config(instance_path: str) -> dict:
         "METRICS_TOKEN": os.environ.get("PARVIS_METRICS_TOKEN", ""),
         # Live updates (server-sent events) held open at once by one web process (services/live.py).
         "SSE_MAX_STREAMS": _stream_limit_setting(),
+        "SSE_MAX_STREAMS_PER_USER": _streams_per_user(),
         # Open list pages refreshing on the same live event share one render (services/live_cache.py).
         "LIVE_CACHE_SECONDS": _live_cache_seconds(),
         # Redis connections one process may open: one per open page's stream, plus a few.

@@ -25,7 +25,8 @@ COUNTERS = {
     "messages_classified": "Messages classified by the workers.",
     "delivery_failures": "Failed deliveries of replies to a network (final=true: given up).",
     "sla_breaches": "Conversations that waited past their response-time target.",
-    "live_streams_refused": "Live-update streams refused by a web process at its limit (503, retried).",
+    "live_streams_refused": "Live-update streams refused (retried by the page): limit=server, a web process "
+                            "at its limit (503); limit=user, an account at PARVIS_SSE_MAX_STREAMS_PER_USER (429).",
     "live_refreshes": "List fragments asked for by open pages on a live event (fragment=rows|counts).",
     "live_refresh_renders": "Of those, the ones rendered; the others took another page's render.",
 }

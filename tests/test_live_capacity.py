@@ -88,13 +88,92 @@ def test_a_refused_stream_gets_503_and_a_released_slot_is_reused(app, factory, c
     assert refused.get_data(as_text=True) == "Trop de pages en direct ouvertes sur ce serveur ; nouvel essai sous peu."
     slots = live.slots_for(app)
     assert slots.open == 1
-    assert redis_client.hget("parvis:metrics:live_streams_refused", "") == b"1"
+    assert redis_client.hget("parvis:metrics:live_streams_refused", "limit=server") == b"1"
     first.close()  # the WSGI server closes the response when the browser goes away
     assert slots.open == 0
     again = client.get("/events", buffered=False)
     assert again.status_code == 200
     again.close()
     assert slots.open == 0
+
+
+# --- one account's streams, across processes and hosts -------------------------------------------
+
+def test_an_account_holds_at_most_its_cap_of_streams(redis_client):
+    streams = live.UserStreams(redis_client)
+    first, second = streams.take(7, 2), streams.take(7, 2)
+    assert first and second and first != second
+    assert streams.take(7, 2) is None and streams.held(7) == 2
+    assert streams.take(8, 2) is not None  # another account has its own count
+    streams.give_back(7, first)
+    assert streams.held(7) == 1 and streams.take(7, 2) is not None
+    # The key goes away by itself once every stream in it has certainly ended.
+    ttl = redis_client.ttl(live.UserStreams.KEY.format(user_id=7))
+    assert live.STREAM_SECONDS < ttl <= live.STREAM_SECONDS + live.UserStreams.SPARE_SECONDS
+
+
+def test_a_stream_that_never_said_goodbye_stops_counting(redis_client):
+    """A web process killed with its streams open never gives them back: they expire."""
+    import time
+
+    streams = live.UserStreams(redis_client)
+    key = live.UserStreams.KEY.format(user_id=7)
+    redis_client.zadd(key, {"killed-1": time.time() - 1, "killed-2": time.time() - 30})
+    assert streams.held(7) == 0
+    assert streams.take(7, 1) is not None
+    assert redis_client.zcard(key) == 1  # the ended ones were removed
+
+
+def test_no_cap_and_no_redis_let_the_stream_through(redis_client, caplog):
+    import redis as redis_lib
+
+    assert live.UserStreams(redis_client).take(7, 0) is not None
+    assert redis_client.keys("parvis:live:streams:*") == []
+    unreachable = redis_lib.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    with caplog.at_level("WARNING", logger="inbox.services.live"):
+        assert live.UserStreams(unreachable).take(7, 1) is not None
+        live.UserStreams(unreachable).give_back(7, "x")
+    assert "not counted" in caplog.text and "expires by itself" in caplog.text
+
+
+def test_the_cap_setting(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "x")
+    monkeypatch.delenv("PARVIS_SSE_MAX_STREAMS_PER_USER", raising=False)
+    assert load_config(str(tmp_path))["SSE_MAX_STREAMS_PER_USER"] == 20
+    monkeypatch.setenv("PARVIS_SSE_MAX_STREAMS_PER_USER", " 0 ")
+    assert load_config(str(tmp_path))["SSE_MAX_STREAMS_PER_USER"] == 0
+    for value in ("many", "-1", "2.5", "10001"):
+        monkeypatch.setenv("PARVIS_SSE_MAX_STREAMS_PER_USER", value)
+        with pytest.raises(ValueError, match="PARVIS_SSE_MAX_STREAMS_PER_USER must be a whole number"):
+            load_config(str(tmp_path))
+
+
+def test_an_account_past_its_cap_gets_429(app, factory, redis_client):
+    """(Another account's pages are not counted against it: tests/e2e/test_live_capacity.py.)"""
+    from tests.helpers import login as client_login
+
+    app.config["SSE_MAX_STREAMS"] = "unlimited"
+    app.config["SSE_MAX_STREAMS_PER_USER"] = 2
+    user = factory.user()
+    tab, other_tab = app.test_client(), app.test_client()
+    for client in (tab, other_tab):
+        client_login(client, user)
+    held = [tab.get("/events", buffered=False), other_tab.get("/events", buffered=False)]
+    assert [r.status_code for r in held] == [200, 200]
+    refused = tab.get("/events", buffered=False)
+    refused.close()
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "30"
+    assert refused.get_data(as_text=True) == ("Trop de pages en direct ouvertes avec votre compte ; "
+                                              "fermez-en quelques-unes.")
+    assert redis_client.hget("parvis:metrics:live_streams_refused", "limit=user") == b"1"
+    assert live.slots_for(app).open == 2  # the refused one gave its process slot back
+    held.pop().close()  # a tab closed: its place is free again
+    assert live.UserStreams(redis_client).held(user.id) == 1
+    again = other_tab.get("/events", buffered=False)
+    assert again.status_code == 200
+    for response in (again, *held):
+        response.close()
+    assert live.UserStreams(redis_client).held(user.id) == 0 and live.slots_for(app).open == 0
 
 
 # --- real servers ------------------------------------------------------------------------------
@@ -106,6 +185,7 @@ def servers(app, tmp_path):
                PARVIS_INSTANCE=str(tmp_path / "instance"), PARVIS_LOG_FORMAT="json",
                PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     env.pop("PARVIS_SSE_MAX_STREAMS", None)
+    env["PARVIS_SSE_MAX_STREAMS_PER_USER"] = "0"  # PAGES pages of one account: server limits only here
     processes, urls = [], {}
     for name, extra in (("web", ["--threads", str(THREADS)]), ("events", ["-k", "gevent"])):
         port = _free_port()
@@ -154,7 +234,7 @@ def test_a_gthread_worker_keeps_threads_for_pages_while_pages_are_open(app, fact
         # The threads left serve everything else at once: the inbox page, the API.
         assert session.get(web + "/", timeout=10).status_code == 200
         assert requests.get(web + "/api/v1/openapi.json", timeout=10).status_code == 200
-        assert "parvis_live_streams_refused_total 1.0" in requests.get(web + "/metrics", timeout=10).text
+        assert 'parvis_live_streams_refused_total{limit="server"} 1.0' in requests.get(web + "/metrics", timeout=10).text
 
         # A closed page gives its slot back (noticed at the stream's next write).
         streams.pop().close()

@@ -13,6 +13,7 @@ from .. import observability
 from ..alerts_context import preload_current_cycles
 from ..extensions import db
 from ..models import MODERATION_REASONS, Channel, Conversation, Message, Note, User
+from ..redis_conn import get_redis
 from ..services import (composer, conversations, labels, listing, live, live_cache, moderation, notifications,
                         presence)
 from ..services.live import stream_events
@@ -195,18 +196,31 @@ def conversation_presence(conversation_id: int):
 def live_events():
     """Server-sent events: live updates relayed from Redis pub/sub.
 
-    Answers 503 when this process already holds as many streams as it may (services/live.py):
-    the page keeps working, says live updates are paused, and its EventSource retries.
+    Answers 503 when this process already holds as many streams as it may, 429 when the account
+    holds PARVIS_SSE_MAX_STREAMS_PER_USER of them (services/live.py): the page keeps working,
+    says live updates are paused, and its EventSource retries.
     """
     limit = live.stream_limit(current_app.config["SSE_MAX_STREAMS"], request.environ)
     slots = live.slots_for(current_app)
     if not slots.acquire(limit):
-        observability.count("live_streams_refused")
+        observability.count("live_streams_refused", limit="server")
         return Response(_("Too many live pages open on this server; retrying shortly."), status=503,
+                        mimetype="text/plain", headers={"Retry-After": "30", "Cache-Control": "no-store"})
+    user_id, streams = current_user.id, live.UserStreams(get_redis())
+    stream = streams.take(user_id, current_app.config["SSE_MAX_STREAMS_PER_USER"])
+    if stream is None:
+        slots.release()
+        observability.count("live_streams_refused", limit="user")
+        return Response(_("Too many live pages open with your account; close a few of them."), status=429,
                         mimetype="text/plain", headers={"Retry-After": "30", "Cache-Control": "no-store"})
     response = Response(stream_with_context(stream_events()), mimetype="text/event-stream",
                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-    response.call_on_close(slots.release)
+
+    def closed():
+        slots.release()
+        streams.give_back(user_id, stream)
+
+    response.call_on_close(closed)
     return response
 
 

@@ -10,6 +10,11 @@ gthread workers that is one of a fixed number of threads: past that number every
 `stream_limit()` streams at once and answers 503 beyond, which the browser retries with a
 backoff while the page itself keeps working. Deployments serve /events from a gevent gunicorn
 instead (docs/deploy.md), where an open page costs a greenlet and no limit applies.
+
+One account may also hold only so many streams at once, across every web process and host
+(`UserStreams`, PARVIS_SSE_MAX_STREAMS_PER_USER): under gevent nothing else bounds them, and
+each holds a Redis connection, so one script with a session cookie could otherwise exhaust
+Redis's clients for everyone.
 """
 import json
 import logging
@@ -17,6 +22,7 @@ import os
 import sys
 import threading
 import time
+import uuid
 
 import redis
 
@@ -24,6 +30,7 @@ from ..redis_conn import get_redis
 from .events import events_channel
 
 KEEPALIVE_SECONDS = 15
+STREAM_SECONDS = 300  # a stream ends after this long; the browser opens a new one
 # Set in each gunicorn worker by inbox/gunicorn_conf.py: the worker's thread count.
 SERVER_THREADS_ENV = "PARVIS_SERVER_THREADS"
 
@@ -101,6 +108,57 @@ def slots_for(app) -> StreamSlots:
     return app.extensions.setdefault("parvis_live_slots", StreamSlots())
 
 
+class UserStreams:
+    """The live streams each account holds, counted in Redis across every web process and host.
+
+    One sorted set per account: a member per open stream, scored with the time by which that
+    stream has certainly ended (STREAM_SECONDS after it opened, plus a minute for clocks and
+    keep-alives). A stream that never says goodbye (its process was killed) stops counting then.
+    Taking a place is one Lua script: forget the ended streams, compare, add.
+    """
+    KEY = "parvis:live:streams:{user_id}"
+    SPARE_SECONDS = 60
+    _TAKE = """
+local key, now, ends, cap, stream = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+if redis.call('ZCARD', key) >= cap then return 0 end
+redis.call('ZADD', key, ends, stream)
+redis.call('EXPIRE', key, math.ceil(ends - now))
+return 1
+"""
+
+    def __init__(self, client):
+        self.client = client
+        self._take = client.register_script(self._TAKE)
+
+    def take(self, user_id: int, cap: int) -> str | None:
+        """A token for a new stream of this account, or None when it holds `cap` already.
+
+        A cap of 0 means no cap. Without Redis the stream is let through: it will end at once
+        on the same outage, and the page retries.
+        """
+        stream = uuid.uuid4().hex
+        if cap <= 0:
+            return stream
+        now = time.time()
+        try:
+            taken = self._take(keys=[self.KEY.format(user_id=user_id)],
+                               args=[now, now + STREAM_SECONDS + self.SPARE_SECONDS, cap, stream])
+        except redis.RedisError as exc:
+            log.warning("live streams of user %s not counted: %s", user_id, exc)
+            return stream
+        return stream if taken else None
+
+    def give_back(self, user_id: int, stream: str) -> None:
+        try:
+            self.client.zrem(self.KEY.format(user_id=user_id), stream)
+        except redis.RedisError as exc:
+            log.warning("live stream of user %s not given back (it expires by itself): %s", user_id, exc)
+
+    def held(self, user_id: int) -> int:
+        return self.client.zcount(self.KEY.format(user_id=user_id), time.time(), "+inf")
+
+
 def event_names(event: dict) -> list[str]:
     kind = event.get("kind")
     conversation_id = event.get("conversation_id")
@@ -122,7 +180,7 @@ def frames(data: str) -> str:
     return "".join(f"event: {name}\ndata: {data}\n\n" for name in event_names(event))
 
 
-def stream_events(max_seconds: float = 300):
+def stream_events(max_seconds: float = STREAM_SECONDS):
     """Yield SSE frames; the browser reconnects by itself after `max_seconds`."""
     from ..extensions import db
 
