@@ -6,7 +6,8 @@
 The pages and the API run in gthread workers: each request takes one of a fixed number of
 threads for a few milliseconds. A live-update stream (server-sent events) stays open as long as
 its page does, so nginx sends /events to a second gunicorn with gevent workers, where an open
-page costs one greenlet and a Redis subscription (`worker_connections` of them per process).
+page costs one greenlet (`worker_connections` of them per process; the process holds one Redis
+subscription for all of them).
 A gthread worker still answers /events when nothing routes it elsewhere (a single-server setup),
 but keeps half of its threads for other requests and answers 503 beyond (services/live.py).
 

@@ -54,8 +54,8 @@ def get_redis(app=None) -> redis.Redis:
     app = app or current_app._get_current_object()
     client = app.extensions.get(_EXTENSION_KEY)
     if client is None:
-        # Each open page's live stream holds a connection of its own (its pub/sub subscription):
-        # redis-py's default pool stops at 100, and a stream past that would end at once.
+        # Requests in flight each take a connection (a gevent process may serve hundreds at
+        # once); live streams share one subscription per process (services/live.py, Hub).
         client = redis.Redis.from_url(
             app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5,
             health_check_interval=30, max_connections=app.config.get("REDIS_MAX_CONNECTIONS", 10000),

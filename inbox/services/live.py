@@ -1,6 +1,7 @@
-"""Relay live events from Redis pub/sub to one browser as server-sent events.
+"""Relay live events from Redis pub/sub to the open pages as server-sent events.
 
-Each event is sent under a few names so that pages can listen without running code to filter:
+Each web process subscribes once (`Hub`) and hands each event's frames to every stream open in
+it. Each event is sent under a few names so that pages can listen without running code to filter:
 `inbox` (any change that can affect a list), `conversation-<id>`, `presence-<id>`,
 `notify-<user id>`. htmx's SSE extension swaps the matching fragments.
 
@@ -12,13 +13,14 @@ backoff while the page itself keeps working. Deployments serve /events from a ge
 instead (docs/deploy.md), where an open page costs a greenlet and no limit applies.
 
 One account may also hold only so many streams at once, across every web process and host
-(`UserStreams`, PARVIS_SSE_MAX_STREAMS_PER_USER): under gevent nothing else bounds them, and
-each holds a Redis connection, so one script with a session cookie could otherwise exhaust
-Redis's clients for everyone.
+(`UserStreams`, PARVIS_SSE_MAX_STREAMS_PER_USER): under gevent nothing else bounds them, so one
+script replaying a session cookie could otherwise open streams until the process runs out of
+sockets or memory, for everyone.
 """
 import json
 import logging
 import os
+import queue
 import sys
 import threading
 import time
@@ -180,26 +182,142 @@ def frames(data: str) -> str:
     return "".join(f"event: {name}\ndata: {data}\n\n" for name in event_names(event))
 
 
+class Hub:
+    """One Redis subscription per web process, relayed to every live stream open in it.
+
+    Each open page used to hold a subscription of its own: a Redis connection per page, and
+    Redis sending every event once per page. The hub subscribes once, turns each event into its
+    SSE frames once, and hands them to each stream's queue. It runs in a thread (a greenlet under
+    gevent), started by the first stream and ended when the last one leaves, when Redis fails
+    (every stream then ends with `retry: 5000`: the pages reconnect and refresh what they
+    missed) or in a forked child (a child starts its own).
+
+    A stream that stops reading (a stalled client) is ended once its queue holds BACKLOG
+    events, so it costs the process no more than that; its page reconnects and refreshes.
+    """
+    BACKLOG = 1000
+    ENDED = object()  # put on a stream's queue: Redis failed, or the stream fell too far behind
+    POLL_SECONDS = 1.0
+
+    def __init__(self, client):
+        self.client = client
+        self._lock = threading.Lock()
+        self._queues: set[queue.Queue] = set()
+        self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
+        self._subscribed = threading.Event()
+        self._failure: str | None = None
+
+    @property
+    def listeners(self) -> int:
+        return len(self._queues)
+
+    def listen(self, timeout: float = 5.0) -> queue.Queue:
+        """A queue that receives the frames of every event from now on (subscribed on return)."""
+        events = queue.Queue()
+        with self._lock:
+            if self._pid != os.getpid():  # a forked child: the parent's thread is not here
+                self._thread, self._pid = None, os.getpid()
+            self._queues.add(events)
+            if self._thread is None:
+                self._subscribed, self._failure = threading.Event(), None
+                self._thread = threading.Thread(target=self._run, args=(self._subscribed,),
+                                                name="parvis-live-hub", daemon=True)
+                self._thread.start()
+            subscribed = self._subscribed
+        if not subscribed.wait(timeout) or not self._still_listening(events):
+            self.leave(events)
+            raise redis.ConnectionError(f"live events: no subscription ({self._failure or 'timed out'})")
+        return events
+
+    def _still_listening(self, events: queue.Queue) -> bool:
+        with self._lock:
+            return events in self._queues
+
+    def leave(self, events: queue.Queue) -> None:
+        with self._lock:
+            self._queues.discard(events)
+
+    def _run(self, subscribed: threading.Event) -> None:
+        pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+        try:
+            pubsub.subscribe(events_channel(self.client))
+            subscribed.set()
+            while True:
+                with self._lock:
+                    if not self._queues:  # the last stream left: so does the subscription
+                        self._thread = None
+                        return
+                message = pubsub.get_message(timeout=self.POLL_SECONDS)
+                if message is not None:
+                    self._relay(message["data"])
+        except redis.RedisError as exc:
+            log.warning("live events: the subscription ended by a Redis error (pages retry in 5 s): %s", exc)
+            with self._lock:
+                self._failure, ended = str(exc), list(self._queues)
+                self._queues.clear()
+                self._thread = None
+            subscribed.set()  # a stream waiting for the subscription finds itself ended
+            for events in ended:
+                events.put(self.ENDED)
+        finally:
+            pubsub.close()
+
+    def _relay(self, data) -> None:
+        text = frames(data.decode() if isinstance(data, bytes) else data)
+        if not text:
+            return
+        with self._lock:
+            queues = list(self._queues)
+        for events in queues:
+            if events.qsize() < self.BACKLOG:
+                events.put(text)
+                continue
+            self.leave(events)  # a stalled stream: end it rather than hold its backlog
+            with events.mutex:
+                events.queue.clear()
+            events.put(self.ENDED)
+
+
+def hub_for(app) -> Hub:
+    """The application's hub (one application per web process)."""
+    with _hub_lock:
+        hub = app.extensions.get("parvis_live_hub")
+        if hub is None:
+            hub = app.extensions["parvis_live_hub"] = Hub(get_redis(app))
+        return hub
+
+
+_hub_lock = threading.Lock()
+
+
 def stream_events(max_seconds: float = STREAM_SECONDS):
     """Yield SSE frames; the browser reconnects by itself after `max_seconds`."""
+    from flask import current_app
+
     from ..extensions import db
 
     # The stream lasts minutes: give the database connection back first (no open transaction).
     db.session.close()
-    pubsub = get_redis().pubsub(ignore_subscribe_messages=True)
+    hub = hub_for(current_app)
     try:
-        pubsub.subscribe(events_channel(get_redis()))
+        events = hub.listen()
+    except redis.RedisError as exc:
+        log.warning("live stream not opened, Redis unavailable (the page retries in 5 s): %s", exc)
+        yield "retry: 5000\n\n"
+        return
+    try:
         yield "retry: 2000\n\n"
         deadline = time.monotonic() + max_seconds
         while time.monotonic() < deadline:
-            message = pubsub.get_message(timeout=KEEPALIVE_SECONDS)
-            if message is None:
+            try:
+                text = events.get(timeout=KEEPALIVE_SECONDS)
+            except queue.Empty:
                 yield ": keep-alive\n\n"
                 continue
-            data = message["data"].decode() if isinstance(message["data"], bytes) else message["data"]
-            yield frames(data)
-    except redis.RedisError as exc:
-        log.warning("live stream ended by a Redis error (the page retries in 5 s): %s", exc)
-        yield "retry: 5000\n\n"
+            if text is Hub.ENDED:
+                yield "retry: 5000\n\n"
+                return
+            yield text
     finally:
-        pubsub.close()
+        hub.leave(events)
