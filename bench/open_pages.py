@@ -204,6 +204,9 @@ def measure(bench, pages: int = PAGES) -> dict:
             loaded = _list_times(session, web_url, REQUESTS)
             result["list_with_pages_open"] = _summary(loaded)
             client = redis.Redis.from_url(bench.redis_url)
+            # What the open pages cost Redis: subscriptions to the events channel, connections.
+            result["redis_subscriptions"] = client.pubsub_numsub(events_channel(client))[0][1]
+            result["redis_clients"] = client.info("clients")["connected_clients"]
             marker = f"open-pages-{time.time_ns()}"
             published = time.perf_counter()
             client.publish(events_channel(client), json.dumps({"kind": "conversation.updated",

@@ -99,6 +99,9 @@ def rows(results: dict) -> list[tuple]:
             "reaches every page", open_pages["event_to_all_pages_ms"] is not None)
         add(f"events process RSS with {n} pages open", _fmt(open_pages["events_rss_mb"], " MB"), "-", "-",
             "<= 200 MB", open_pages["events_rss_mb"] <= 200)
+        if "redis_subscriptions" in open_pages:
+            add(f"Redis with {n} pages open: subscriptions / connected clients",
+                f"{open_pages['redis_subscriptions']} / {open_pages['redis_clients']}", "-", "-", "-", None)
         refresh = open_pages.get("refresh")
         if refresh:
             now, before, lists = refresh["now"], refresh["before"], refresh["lists"]
