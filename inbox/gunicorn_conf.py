@@ -27,5 +27,27 @@ worker_connections = int(os.environ.get("PARVIS_EVENTS_CONNECTIONS", "1000"))
 
 
 def post_worker_init(worker):
-    """Tell the application how many threads this worker has (services/live.py reads it)."""
+    """Tell the application how many threads this worker has (services/live.py reads it), and end
+    its live streams as soon as it is asked to stop."""
     os.environ["PARVIS_SERVER_THREADS"] = str(worker.cfg.threads)
+    _end_streams_on_stop()
+
+
+def _end_streams_on_stop():
+    """On SIGTERM (a stop, a restart, a deploy) gunicorn stops the worker as it does, and the
+    worker's live streams end at once. Without it an open page holds the worker until the
+    graceful timeout; its page reconnects 2 s after its stream ends (services/live.py,
+    end_all_streams)."""
+    import signal
+
+    stop = signal.getsignal(signal.SIGTERM)
+
+    def on_sigterm(signum, frame):
+        if callable(stop):
+            stop(signum, frame)  # gunicorn's own first: the worker stops whatever follows
+        from inbox.services import live
+
+        live.end_all_streams_soon()
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    signal.siginterrupt(signal.SIGTERM, False)  # as gunicorn sets it: requests' calls not interrupted

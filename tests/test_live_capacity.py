@@ -129,7 +129,11 @@ def test_no_cap_and_no_redis_let_the_stream_through(redis_client, caplog):
 
     assert live.UserStreams(redis_client).take(7, 0) is not None
     assert redis_client.keys("parvis:live:streams:*") == []
-    unreachable = redis_lib.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    unreachable = redis_lib.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2,
+                                  retry=Retry(NoBackoff(), 0))  # fail at once, not after retries
     with caplog.at_level("WARNING", logger="inbox.services.live"):
         assert live.UserStreams(unreachable).take(7, 1) is not None
         live.UserStreams(unreachable).give_back(7, "x")
@@ -178,9 +182,9 @@ def test_an_account_past_its_cap_gets_429(app, factory, redis_client):
 
 # --- real servers ------------------------------------------------------------------------------
 
-@pytest.fixture
-def servers(app, tmp_path):
-    """A gthread web server (1 worker, THREADS threads) and a gevent /events server, one config file."""
+def _start_servers(tmp_path, graceful_timeout: int = 2):
+    """A gthread web server (1 worker, THREADS threads) and a gevent /events server, one config
+    file: ({name: url}, [(process, log)])."""
     env = dict(os.environ, DATABASE_URL=POSTGRES_URL, REDIS_URL=REDIS_URL, SECRET_KEY="test-secret-key",
                PARVIS_INSTANCE=str(tmp_path / "instance"), PARVIS_LOG_FORMAT="json",
                PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -192,7 +196,7 @@ def servers(app, tmp_path):
         log = tmp_path / f"{name}.log"
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "python:inbox.gunicorn_conf", "-w", "1", *extra,
-             "--graceful-timeout", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+             "--graceful-timeout", str(graceful_timeout), "-b", f"127.0.0.1:{port}", "wsgi:app"],
             cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
         processes.append((process, log))
         urls[name] = f"http://127.0.0.1:{port}"
@@ -205,6 +209,16 @@ def servers(app, tmp_path):
 
     try:
         _wait(up, 90, "the web and events servers", processes)
+    except BaseException:
+        stop_process_groups(processes)
+        raise
+    return urls, processes
+
+
+@pytest.fixture
+def servers(app, tmp_path):
+    urls, processes = _start_servers(tmp_path)
+    try:
         yield urls
     finally:
         stop_process_groups(processes)
@@ -276,3 +290,30 @@ def test_the_gevent_events_server_holds_many_pages_and_relays_to_each(app, facto
         assert pages.wait_for(marker, timeout=30) is not None, "the new message's event missed an open page"
     finally:
         pages.close()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_stopping_server_ends_its_streams_at_once(app, factory, tmp_path):
+    """A restart must not wait the graceful timeout for the open pages (docs/deploy.md: 30 s)."""
+    import signal
+    import time
+
+    urls, processes = _start_servers(tmp_path, graceful_timeout=30)
+    try:
+        user = factory.user()
+        session = login(urls["web"], user.email, PASSWORD)
+        streams = [_open_stream(url, session) for url in urls.values()]
+        assert [stream.raw.read(11) for stream in streams] == [b"retry: 2000"] * 2
+        began = time.monotonic()
+        for process, _ in processes:
+            os.killpg(process.pid, signal.SIGTERM)
+        for stream in streams:  # each stream ends (end of file), then its browser reconnects
+            assert stream.raw.read(1000).strip() in (b"", b"retry: 2000")
+            assert stream.raw.read(1000) == b""
+        for process, _ in processes:
+            process.wait(timeout=30)
+        assert time.monotonic() - began < 10, "a server waited for its open pages to go away"
+        for stream in streams:
+            stream.close()
+    finally:
+        stop_process_groups(processes)

@@ -167,3 +167,13 @@ def test_a_message_that_is_not_an_event_reaches_no_page(own_redis):
     publisher.publish(channel, '{"kind": "presence", "conversation_id": 9}')
     assert _next(listening).startswith("event: presence-9\n")
     hub.leave(listening)
+
+
+def test_a_stopping_server_ends_its_streams_and_takes_no_more(own_redis):
+    hub = live.Hub(redis_lib.Redis.from_url(f"unix://{own_redis.socket_file}", socket_timeout=5))
+    first, second = hub.listen(), hub.listen()
+    live.end_all_streams()  # what inbox/gunicorn_conf.py runs on SIGTERM
+    assert _next(first) is live.Hub.CLOSING and _next(second) is live.Hub.CLOSING
+    assert hub.listeners == 0
+    with pytest.raises(redis_lib.ConnectionError, match="stopping"):
+        hub.listen()

@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 import uuid
+import weakref
 
 import redis
 
@@ -197,6 +198,7 @@ class Hub:
     """
     BACKLOG = 1000
     ENDED = object()  # put on a stream's queue: Redis failed, or the stream fell too far behind
+    CLOSING = object()  # put on a stream's queue: this server is stopping
     POLL_SECONDS = 1.0
 
     def __init__(self, client):
@@ -207,6 +209,8 @@ class Hub:
         self._pid = os.getpid()
         self._subscribed = threading.Event()
         self._failure: str | None = None
+        self._closing = False
+        _hubs.add(self)
 
     @property
     def listeners(self) -> int:
@@ -216,6 +220,8 @@ class Hub:
         """A queue that receives the frames of every event from now on (subscribed on return)."""
         events = queue.Queue()
         with self._lock:
+            if self._closing:
+                raise redis.ConnectionError("live events: this server is stopping")
             if self._pid != os.getpid():  # a forked child: the parent's thread is not here
                 self._thread, self._pid = None, os.getpid()
             self._queues.add(events)
@@ -237,6 +243,14 @@ class Hub:
     def leave(self, events: queue.Queue) -> None:
         with self._lock:
             self._queues.discard(events)
+
+    def close(self) -> None:
+        """The server is stopping: end every stream now and take no new one."""
+        with self._lock:
+            self._closing, ending = True, list(self._queues)
+            self._queues.clear()
+        for events in ending:
+            events.put(self.CLOSING)
 
     def _run(self, subscribed: threading.Event) -> None:
         pubsub = self.client.pubsub(ignore_subscribe_messages=True)
@@ -279,6 +293,31 @@ class Hub:
             events.put(self.ENDED)
 
 
+_hubs: "weakref.WeakSet[Hub]" = weakref.WeakSet()
+
+
+def end_all_streams() -> None:
+    """End every live stream of this process at once (its server is stopping: inbox/gunicorn_conf.py).
+
+    Otherwise an open page holds a stopping server for its whole graceful timeout (30 s for the
+    pages' server in docs/deploy.md) on every restart. Each page reconnects 2 s later, to another
+    process or to the restarted one, and refreshes what it may have missed.
+    """
+    for hub in list(_hubs):
+        hub.close()
+
+
+def end_all_streams_soon() -> None:
+    """end_all_streams, from a signal handler: it must not wait for a lock, and under gevent it
+    runs in the event loop, where nothing may block (not even starting a thread)."""
+    if _gevent_patched():
+        import gevent
+
+        gevent.spawn(end_all_streams)
+    else:
+        threading.Thread(target=end_all_streams, name="parvis-end-streams", daemon=True).start()
+
+
 def hub_for(app) -> Hub:
     """The application's hub (one application per web process)."""
     with _hub_lock:
@@ -317,6 +356,8 @@ def stream_events(max_seconds: float = STREAM_SECONDS):
                 continue
             if text is Hub.ENDED:
                 yield "retry: 5000\n\n"
+                return
+            if text is Hub.CLOSING:  # the page reconnects after the 2 s given at the start
                 return
             yield text
     finally:
