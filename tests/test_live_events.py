@@ -177,3 +177,17 @@ def test_a_stopping_server_ends_its_streams_and_takes_no_more(own_redis):
     assert hub.listeners == 0
     with pytest.raises(redis_lib.ConnectionError, match="stopping"):
         hub.listen()
+
+
+def test_a_forked_process_starts_its_own_hub_without_the_parents_streams(own_redis):
+    hub = live.Hub(redis_lib.Redis.from_url(f"unix://{own_redis.socket_file}", socket_timeout=5))
+    parents = hub.listen()
+    hub._pid = -1  # as if this hub had been made before a fork, in the parent
+    mine = hub.listen()
+    assert hub.listeners == 1  # the parent's stream is not carried into the child
+    publisher = redis_lib.Redis.from_url(f"unix://{own_redis.socket_file}")
+    publisher.publish(events.events_channel(publisher), '{"kind": "message.new", "conversation_id": 3}')
+    assert "conversation-3" in _next(mine)
+    hub.leave(mine)
+    assert _wait(lambda: publisher.pubsub_numsub(events.events_channel(publisher))[0][1] == 0)
+    del parents

@@ -222,8 +222,9 @@ class Hub:
         with self._lock:
             if self._closing:
                 raise redis.ConnectionError("live events: this server is stopping")
-            if self._pid != os.getpid():  # a forked child: the parent's thread is not here
+            if self._pid != os.getpid():  # a forked child: the parent's thread and streams are not here
                 self._thread, self._pid = None, os.getpid()
+                self._queues.clear()
             self._queues.add(events)
             if self._thread is None:
                 self._subscribed, self._failure = threading.Event(), None
