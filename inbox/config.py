@@ -24,21 +24,12 @@ def _stream_limit_setting() -> str:
     raise ValueError(f"PARVIS_SSE_MAX_STREAMS must be auto, unlimited or a whole number, not {value!r}")
 
 
-def _streams_per_user() -> int:
-    """PARVIS_SSE_MAX_STREAMS_PER_USER: live streams one account may hold at once; 0 = no cap."""
-    value = os.environ.get("PARVIS_SSE_MAX_STREAMS_PER_USER", "20").strip()
-    if value.isdigit() and int(value) <= 10000:
+def _whole_number(name: str, default: int, maximum: int, meaning: str) -> int:
+    """A setting that is a whole number from 0 to `maximum`; anything else is refused at start-up."""
+    value = os.environ.get(name, str(default)).strip()
+    if value.isdigit() and int(value) <= maximum:
         return int(value)
-    raise ValueError("PARVIS_SSE_MAX_STREAMS_PER_USER must be a whole number from 0 (no cap) to 10000, "
-                     f"not {value!r}")
-
-
-def _live_cache_seconds() -> int:
-    """PARVIS_LIVE_CACHE_SECONDS: how long a live refresh's shared render is kept; 0 turns sharing off."""
-    value = os.environ.get("PARVIS_LIVE_CACHE_SECONDS", "5").strip()
-    if value.isdigit() and int(value) <= 300:
-        return int(value)
-    raise ValueError(f"PARVIS_LIVE_CACHE_SECONDS must be a whole number of seconds from 0 to 300, not {value!r}")
+    raise ValueError(f"{name} must be {meaning}, not {value!r}")
 
 
 def load_config(instance_path: str) -> dict:
@@ -76,10 +67,15 @@ def load_config(instance_path: str) -> dict:
         "METRICS_TOKEN": os.environ.get("PARVIS_METRICS_TOKEN", ""),
         # Live updates (server-sent events) held open at once by one web process (services/live.py).
         "SSE_MAX_STREAMS": _stream_limit_setting(),
-        "SSE_MAX_STREAMS_PER_USER": _streams_per_user(),
-        # Open list pages refreshing on the same live event share one render (services/live_cache.py).
-        "LIVE_CACHE_SECONDS": _live_cache_seconds(),
-        # Redis connections one process may open: one per open page's stream, plus a few.
+        # Live streams one account may hold at once; 0 = no cap (services/live.py, UserStreams).
+        "SSE_MAX_STREAMS_PER_USER": _whole_number("PARVIS_SSE_MAX_STREAMS_PER_USER", 20, 10000,
+                                                  "a whole number from 0 (no cap) to 10000"),
+        # Open list pages refreshing on the same live event share one render, kept this many
+        # seconds; 0 turns sharing off (services/live_cache.py).
+        "LIVE_CACHE_SECONDS": _whole_number("PARVIS_LIVE_CACHE_SECONDS", 5, 300,
+                                            "a whole number of seconds from 0 to 300"),
+        # Redis connections one process may open: one per request in flight (a gevent process may
+        # serve hundreds at once), plus its one live-events subscription.
         "REDIS_MAX_CONNECTIONS": int(os.environ.get("PARVIS_REDIS_MAX_CONNECTIONS", "10000")),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,

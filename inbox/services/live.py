@@ -319,6 +319,9 @@ def end_all_streams_soon() -> None:
         threading.Thread(target=end_all_streams, name="parvis-end-streams", daemon=True).start()
 
 
+_hub_lock = threading.Lock()
+
+
 def hub_for(app) -> Hub:
     """The application's hub (one application per web process)."""
     with _hub_lock:
@@ -327,8 +330,6 @@ def hub_for(app) -> Hub:
             hub = app.extensions["parvis_live_hub"] = Hub(get_redis(app))
         return hub
 
-
-_hub_lock = threading.Lock()
 
 
 def stream_events(max_seconds: float = STREAM_SECONDS):

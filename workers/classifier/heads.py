@@ -53,7 +53,7 @@ def hashed_row(text: str, buckets: int = HASH_BUCKETS) -> tuple[np.ndarray, np.n
     The buckets of `set(tokens(text))`, computed without building each token's string: the
     CRC-32 of a token "w:x" is the CRC-32 of "x" continued from that of "w:", and character
     n-grams are slices of the word's bytes (words are [a-z0-9]+, so one byte per character).
-    tests/workers/test_classifier.py checks both give the same rows.
+    tests/workers/test_rules_prefilter.py checks both give the same rows.
     """
     words = _TOKEN_RX.findall(rules.fold(text))
     crc, unique_words = zlib.crc32, set(words)
@@ -66,16 +66,17 @@ def hashed_row(text: str, buckets: int = HASH_BUCKETS) -> tuple[np.ndarray, np.n
             for n in (3, 4, 5):
                 grams.update(padded[i:i + n] for i in range(len(padded) - n + 1))
     found += [crc(gram, _CRC_CHARS) for gram in grams]
-    index, counts = np.unique(np.array(found, dtype=np.int64) % buckets, return_counts=True)
-    values = counts.astype(np.float32)
-    norm = np.linalg.norm(values)
-    return index, values / norm if norm > 0 else values
+    return _normalised_row(np.array(found, dtype=np.int64) % buckets)
 
 
 def hashed_row_reference(text: str, buckets: int = HASH_BUCKETS) -> tuple[np.ndarray, np.ndarray]:
     """hashed_row as the heads were trained: each token of `tokens` hashed whole."""
-    found = np.fromiter((zlib.crc32(tok.encode("utf-8")) % buckets for tok in set(tokens(text))),
-                        dtype=np.int64)
+    return _normalised_row(np.fromiter((zlib.crc32(tok.encode("utf-8")) % buckets for tok in set(tokens(text))),
+                                       dtype=np.int64))
+
+
+def _normalised_row(found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(bucket indices, L2-normalised counts) of the buckets found (a bucket found twice counts 2)."""
     index, counts = np.unique(found, return_counts=True)
     values = counts.astype(np.float32)
     norm = np.linalg.norm(values)

@@ -210,7 +210,7 @@ _DANGER_RX = _rx(_DANGER)
 _DIGIT = re.compile(r"\d")
 
 # Every pattern run over the whole folded text, in one Hyperscan pass (prefilter.py): only the
-# ones it reports are run by `re`. 0.27 -> 0.03 ms per message for the cues (bench/classify.py).
+# ones it reports are run by `re`. 0.27 -> 0.05 ms per message for the cues (docs/performance.md).
 PREFILTER = Prefilter(
     [rx for table in (_EMERGENCY_RX, _SELF_HARM_RX, _THREAT_RX, _SPAM_RX) for _, rx, _ in table]
     + [rx for _, rx in _HIGH_RX] + [rx for _, rx in _PERSONAL_RX]
