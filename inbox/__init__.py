@@ -20,13 +20,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 
     from . import blueprints, observability, redis_conn, templating
     from .extensions import babel, csrf, db, login_manager, migrate
     from .i18n import install_template_gettext, select_locale
 
     db.init_app(app)
+    from . import db_pool
+
+    with app.app_context():
+        db_pool.install(db.engine, app.config["DB_PING_AFTER_SECONDS"])
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

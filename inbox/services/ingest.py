@@ -12,7 +12,7 @@ import redis
 from flask import current_app, g
 from sqlalchemy import (Text, and_, bindparam, case, func, insert, literal_column, or_, select, true, type_coerce,
                         update)
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import aliased, noload
 
 from ..extensions import db
@@ -105,13 +105,24 @@ def _fast_execute(statement, params: dict):
     returns, synchronous_commit untouched). Otherwise (SQLite, or a caller with a transaction
     in progress, whose locks the write must not wait for): in the session's transaction."""
     connection = g.get(_CONNECTION_KEY)
-    if connection is None:
-        # (No session is created just to ask: a request that has not used one has none.)
-        if (db.session.registry.has() and db.session().in_transaction()) or db.engine.dialect.name != "postgresql":
-            return db.session.execute(statement, params)
+    if connection is not None:
+        return connection.execute(statement, params)
+    # (No session is created just to ask: a request that has not used one has none.)
+    if (db.session.registry.has() and db.session().in_transaction()) or db.engine.dialect.name != "postgresql":
+        return db.session.execute(statement, params)
+    for attempt in (1, 2):
         connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         setattr(g, _CONNECTION_KEY, connection)
-    return connection.execute(statement, params)
+        try:
+            return connection.execute(statement, params)
+        except DBAPIError as exc:
+            # The connection's first statement (the lookup, read only) found it closed by the
+            # server since its last use (inbox/db_pool.py checks only idle ones): SQLAlchemy has
+            # replaced the pool's connections; run it once more on a new one.
+            release_connection()
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")
 
 
 def release_connection(_exc=None) -> None:

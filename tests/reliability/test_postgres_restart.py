@@ -2,7 +2,7 @@
 an integration streams messages through the real HTTP server and a worker classifies them.
 
 The web answers 503 + Retry-After while the database is away (never a 500, never half-written),
-pool_pre_ping replaces dead connections afterwards, the integration retries, the worker and its
+the pool replaces dead connections afterwards (inbox/db_pool.py), the integration retries, the worker and its
 sweeper carry on. Counts: every message once, classified once.
 """
 import json
