@@ -152,6 +152,11 @@ def test_the_cap_setting(monkeypatch, tmp_path):
             load_config(str(tmp_path))
 
 
+def test_the_stream_status_needs_a_signed_in_user(client):
+    response = client.get("/events/status")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
 def test_an_account_past_its_cap_gets_429(app, factory, redis_client):
     """(Another account's pages are not counted against it: tests/e2e/test_live_capacity.py.)"""
     from tests.helpers import login as client_login
@@ -171,8 +176,14 @@ def test_an_account_past_its_cap_gets_429(app, factory, redis_client):
                                               "fermez-en quelques-unes.")
     assert redis_client.hget("parvis:metrics:live_streams_refused", "limit=user") == b"1"
     assert live.slots_for(app).open == 2  # the refused one gave its process slot back
+    # The refused page asks why (EventSource does not give it the status): the account is full.
+    assert tab.get("/events/status").get_json() == {"held": 2, "cap": 2, "account_full": True}
     held.pop().close()  # a tab closed: its place is free again
     assert live.UserStreams(redis_client).held(user.id) == 1
+    assert tab.get("/events/status").get_json() == {"held": 1, "cap": 2, "account_full": False}
+    app.config["SSE_MAX_STREAMS_PER_USER"] = 0  # no cap: never the account's fault
+    assert tab.get("/events/status").get_json() == {"held": 1, "cap": None, "account_full": False}
+    app.config["SSE_MAX_STREAMS_PER_USER"] = 2
     again = other_tab.get("/events", buffered=False)
     assert again.status_code == 200
     for response in (again, *held):

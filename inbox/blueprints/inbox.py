@@ -1,8 +1,9 @@
 """The web inbox: the queue of conversations, the conversation page and their live fragments."""
 import json
 
-from flask import (Blueprint, Response, abort, current_app, render_template, request, stream_with_context,
-                   url_for)
+import redis
+from flask import (Blueprint, Response, abort, current_app, jsonify, render_template, request,
+                   stream_with_context, url_for)
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -222,6 +223,22 @@ def live_events():
 
     response.call_on_close(closed)
     return response
+
+
+@bp.get("/events/status")
+@login_required
+def live_events_status():
+    """Why a page's live stream may have been refused, for its notice: `account_full` when the
+    account holds as many streams as PARVIS_SSE_MAX_STREAMS_PER_USER allows (a 429: closing a
+    tab helps), else the server was full or out of reach (a 503, a network error: waiting helps).
+    """
+    cap = current_app.config["SSE_MAX_STREAMS_PER_USER"]
+    try:
+        held = live.UserStreams(get_redis()).held(current_user.id)
+    except redis.RedisError:
+        held = None
+    return jsonify({"held": held, "cap": cap or None,
+                    "account_full": bool(cap) and held is not None and held >= cap})
 
 
 def list_url(filters: listing.InboxFilters, **override) -> str:

@@ -346,14 +346,27 @@
     document.documentElement.dataset.live = "1";
     if (liveStatus) liveStatus.hidden = true;
   });
-  // The stream was refused (503: the server holds as many live pages as it may) or cannot be
-  // reached: say so; the SSE extension retries with a growing delay, and sseOpen hides it again.
-  // A stream the server ends normally (every few minutes) reconnects at once and is not shown.
+  // The stream was refused (503: the server holds as many live pages as it may; 429: this
+  // account holds as many as it may) or cannot be reached: say so; the SSE extension retries
+  // with a growing delay, and sseOpen hides it again. EventSource does not tell the status, so
+  // the notice asks /events/status which of the two it is: closing a tab helps only in the
+  // second. A stream the server ends normally (every few minutes) reconnects at once, unshown.
+  function showLiveReason(reason) {
+    window.parvisLiveReason = reason;  // (browser tests wait on it)
+    Array.prototype.forEach.call(liveStatus.querySelectorAll("[data-reason]"), function (text) {
+      text.hidden = text.dataset.reason !== reason;
+    });
+  }
   document.body.addEventListener("htmx:sseError", function (event) {
     var source = event.detail && event.detail.source;
     if (!source || source.readyState !== 2) return;  // EventSource.CLOSED
     document.documentElement.dataset.live = "0";
-    if (liveStatus) liveStatus.hidden = false;
+    if (!liveStatus) return;
+    liveStatus.hidden = false;
+    fetch(liveStatus.dataset.statusUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (state) { showLiveReason(state && state.account_full ? "account" : "server"); })
+      .catch(function () { showLiveReason("server"); });
   });
   // A refresh started by a live event (not by one's own action): every open page asks at once,
   // and the server may answer them all with one shared render of the same moment of the queue.

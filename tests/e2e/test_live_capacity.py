@@ -26,6 +26,10 @@ def test_a_refused_live_stream_shows_a_notice_then_resumes(app, factory, live_se
         sign_in(second, live_server.url, user)
         expect(second.locator("#live-status")).to_be_visible(timeout=LIVE)
         expect(second.locator("#live-status")).to_contain_text("Les mises à jour en direct sont en pause")
+        # The server is full, not the account (20 pages allowed): closing a tab would not help.
+        second.wait_for_function("() => window.parvisLiveReason === 'server'", timeout=LIVE)
+        expect(second.locator('#live-status [data-reason="server"]')).to_be_visible()
+        expect(second.locator('#live-status [data-reason="account"]')).to_be_hidden()
         assert second.evaluate("() => document.documentElement.dataset.live") == "0"
         expect(second.locator("tr.conversation-row")).to_have_count(1)
 
@@ -62,9 +66,14 @@ def test_an_account_past_its_cap_pauses_its_extra_page_and_a_colleague_stays_liv
         first, second, theirs = (context.new_page() for context in contexts)
         sign_in(first, live_server.url, user)
         live(first)
-        # The same account's second page is refused (429): it says live updates are paused.
+        # The same account's second page is refused (429): it says live updates are paused
+        # because of the account's other page, and that closing it helps.
         sign_in(second, live_server.url, user)
         expect(second.locator("#live-status")).to_be_visible(timeout=LIVE)
+        account = second.locator('#live-status [data-reason="account"]')
+        expect(account).to_be_visible(timeout=LIVE)
+        expect(account).to_contain_text("votre compte a déjà 1 page ouverte en direct")
+        expect(second.locator('#live-status [data-reason="server"]')).to_be_hidden()
         expect(second.locator("tr.conversation-row")).to_have_count(1)
         # A colleague's page is not counted against that account.
         sign_in(theirs, live_server.url, colleague)
