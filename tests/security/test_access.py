@@ -38,6 +38,7 @@ PERMISSIONS = {
     ("GET", "inbox.index"): STAFF_PAGE,
     ("GET", "inbox.conversation"): STAFF_PAGE,
     ("GET", "inbox.live_events"): STAFF_PAGE,
+    ("GET", "inbox.live_events_status"): STAFF_PAGE,
     ("POST", "inbox.reply"): STAFF_PAGE,
     ("POST", "inbox.note"): STAFF_PAGE,
     ("POST", "inbox.status"): STAFF_PAGE,
