@@ -157,6 +157,20 @@ def test_the_stream_status_needs_a_signed_in_user(client):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+def test_the_stream_status_without_redis_blames_no_account(app, factory, client, monkeypatch):
+    """Redis down: take() lets streams through uncounted, so a refusal was never the account's."""
+    import redis as redis_lib
+
+    from tests.helpers import login as client_login
+
+    def unreachable(self, user_id):
+        raise redis_lib.ConnectionError("Redis is down")
+
+    client_login(client, factory.user())
+    monkeypatch.setattr(live.UserStreams, "held", unreachable)
+    assert client.get("/events/status").get_json() == {"held": None, "cap": 20, "account_full": False}
+
+
 def test_an_account_past_its_cap_gets_429(app, factory, redis_client):
     """(Another account's pages are not counted against it: tests/e2e/test_live_capacity.py.)"""
     from tests.helpers import login as client_login

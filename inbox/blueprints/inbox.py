@@ -232,13 +232,12 @@ def live_events_status():
     account holds as many streams as PARVIS_SSE_MAX_STREAMS_PER_USER allows (a 429: closing a
     tab helps), else the server was full or out of reach (a 503, a network error: waiting helps).
     """
-    cap = current_app.config["SSE_MAX_STREAMS_PER_USER"]
+    cap, streams = current_app.config["SSE_MAX_STREAMS_PER_USER"], live.UserStreams(get_redis())
     try:
-        held = live.UserStreams(get_redis()).held(current_user.id)
-    except redis.RedisError:
-        held = None
-    return jsonify({"held": held, "cap": cap or None,
-                    "account_full": bool(cap) and held is not None and held >= cap})
+        held = streams.held(current_user.id)
+    except redis.RedisError:  # not counted now: take() lets streams through without Redis
+        return jsonify({"held": None, "cap": cap or None, "account_full": False})
+    return jsonify({"held": held, "cap": cap or None, "account_full": streams.full(held, cap)})
 
 
 def list_url(filters: listing.InboxFilters, **override) -> str:

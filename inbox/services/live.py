@@ -161,6 +161,11 @@ return 1
     def held(self, user_id: int) -> int:
         return self.client.zcount(self.KEY.format(user_id=user_id), time.time(), "+inf")
 
+    @staticmethod
+    def full(held: int, cap: int) -> bool:
+        """Whether take() refuses a new stream to an account holding `held` (a cap of 0: no cap)."""
+        return cap > 0 and held >= cap
+
 
 def event_names(event: dict) -> list[str]:
     kind = event.get("kind")
@@ -329,7 +334,6 @@ def hub_for(app) -> Hub:
         if hub is None:
             hub = app.extensions["parvis_live_hub"] = Hub(get_redis(app))
         return hub
-
 
 
 def stream_events(max_seconds: float = STREAM_SECONDS):
