@@ -63,6 +63,11 @@ def test_parvis_run_serves_the_demo_and_classifies_a_posted_message(tmp_path):
             page = session.get(f"{base}/?status=all").text
             return "analyse en cours" not in page and "critique" in page
         wait_for(demo_classified, timeout=240, interval=2, message="the demo data to be classified")
+        # ... before the inbox opened, and the demo team's past was written after it.
+        history = re.search(r"Demo history: \{'replies': (\d+), 'late': \d+, 'resolved': (\d+), 'pending'", output)
+        assert history and int(history.group(1)) > 0 and int(history.group(2)) > 0, output
+        resolved = session.get(f"{base}/?view=resolved").text
+        assert resolved.count('href="/conversations/') >= min(int(history.group(2)), 50)  # a page of them
 
         channel_id, secret = _first_channel(tmp_path / "instance")
         body = json.dumps({"external_id": "smoke-1", "kind": "comment", "text": "fuite de gaz devant l'école",

@@ -116,13 +116,19 @@ def run_command(ctx, host, port, no_worker):
     from inbox.models import User
 
     app = ctx.ensure_object(ScriptInfo).load_app()
+    seeded = False
     with app.app_context():
         upgrade()
         if User.query.count() == 0:
             click.echo(f"Demo data: {seed()}")
+            seeded = True
     worker = None
     if not no_worker:
         env = dict(os.environ, REDIS_URL=app.config["REDIS_URL"], PARVIS_INSTANCE=app.instance_path)
+        if seeded:
+            # Classify the demo, then give it a past, before the inbox opens (a separate process,
+            # so that the model does not stay in this web process's memory).
+            subprocess.run([sys.executable, "-m", "workers", "demo-history"], env=env, check=False)
         worker = subprocess.Popen([sys.executable, "-m", "workers", "worker"], env=env)
     url = f"http://{host}:{port}/"
     click.echo(f"\nParvis is running: {url}\nDemo logins (change them before real use):\n{_demo_logins()}\n")
@@ -144,6 +150,19 @@ def run_command(ctx, host, port, no_worker):
         from inbox.redis_conn import stop_embedded_redis
 
         stop_embedded_redis()
+
+
+@main.command("demo-history")
+def demo_history_command():
+    """Classify the pending demo messages, then write the demo team's past replies and resolutions."""
+    from inbox.demo.seed import seed_history
+
+    from .app import app_context
+    from .classify import classify_pending
+
+    click.echo(f"Demo messages classified: {classify_pending()}")
+    with app_context():
+        click.echo(f"Demo history: {seed_history()}")
 
 
 def _interrupt(signum, frame):
