@@ -36,6 +36,8 @@ def test_gas_leak_cue_quotes_the_original_words():
     ("There's a fire in the flats, smoke everywhere", "fire"),
     ("I can smell gas in the stairwell", "gas leak"),
     ("Someone is drowning in the canal", "person in danger"),
+    ("Ma fille est perdue au marché, elle a 6 ans", "person in danger"),
+    ("notre petite a disparu dans la foule !!", "person in danger"),
 ])
 def test_emergency_cues_in_many_registers(text, label):
     assert label in {c.label for c in strong_critical(text)}
@@ -66,14 +68,19 @@ def test_threat_cues(text):
     "Quand a lieu l'exercice incendie à l'école ?",
     "You should fire the manager",
     "Merci pour votre aide, à demain",
+    "Bonjour, ma fille a perdu son doudou au parc du Château dimanche",  # a child who lost something
+    "Mon fils a perdu sa carte de bus, comment en refaire une ?",
 ])
 def test_no_critical_cue_on_near_misses(text):
     assert strong_critical(text) == []
 
 
-def test_past_or_hypothetical_events_are_weak_cues():
-    cues = [c for c in rules.scan("L'inondation de l'an dernier : quand serons-nous indemnisés ?")
-            if c.kind == "emergency"]
+@pytest.mark.parametrize("text", [
+    "L'inondation de l'an dernier : quand serons-nous indemnisés ?",
+    "Les bus scolaires n'ont toujours pas de ceintures. Ça attend un accident ?",
+])
+def test_past_or_hypothetical_events_are_weak_cues(text):
+    cues = [c for c in rules.scan(text) if c.kind == "emergency"]
     assert cues and not any(c.strong for c in cues)
 
 
