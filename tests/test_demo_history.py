@@ -48,6 +48,9 @@ def test_the_demo_history_answers_and_resolves_like_a_team(app, factory, use_cla
         assert "{" not in reply.body and "Villeneuve" in reply.body  # placeholders filled
         inbound = [m.created_at for m in reply.conversation.messages if m.direction == "in"]
         assert min(inbound) < reply.created_at  # never before the citizen wrote
+        first = min((m for m in reply.conversation.messages if m.direction == "in"), key=lambda m: m.created_at)
+        assert reply.language == ("en" if first.language == "en" else "fr")  # answered in its language
+        assert reply.body.startswith("Hello" if reply.language == "en" else "Bonjour")
 
     for conversation in Conversation.query.all():
         inbound = sorted(m.created_at for m in conversation.messages if m.direction == "in")

@@ -161,7 +161,7 @@ def seed_history(now: datetime | None = None) -> dict:
     conversations = db.session.scalars(select(Conversation).where(
         Conversation.status == "open", Conversation.waiting_since.is_not(None)).order_by(Conversation.id)).all()
     for conversation in conversations:
-        inbound = db.session.execute(select(Message.created_at, Message.body).where(
+        inbound = db.session.execute(select(Message.created_at, Message.body, Message.language).where(
             Message.conversation_id == conversation.id, Message.direction == "in")
             .order_by(Message.created_at, Message.id)).all()
         if not inbound or newest - inbound[-1].created_at < HISTORY_FRESH:
@@ -176,6 +176,9 @@ def seed_history(now: datetime | None = None) -> dict:
             # nothing to answer, or a moderation matter (hidden or left, then closed)
             resolved_at, _ = act_after(inbound[-1].created_at, "low")
         else:
+            language = "en" if inbound[0].language == "en" else "fr"
+            template = saved.get(_REPLY_SHORTCUTS[language][urgency]) or next(iter(saved.values()))
+            body = composer.fill_placeholders(template.body, conversation, institution)
             answered, last_reply = 0, None
             while answered < len(inbound):
                 waiting = inbound[answered].created_at
@@ -183,7 +186,7 @@ def seed_history(now: datetime | None = None) -> dict:
                 if at > until:
                     break
                 conversation.waiting_since = waiting  # what note_outbound() times the reply from
-                _reply(conversation, agent, at, saved, institution)
+                _reply(conversation, agent, at, body, language)
                 summary["replies"] += 1
                 summary["late"] += late
                 last_reply = at
@@ -211,21 +214,10 @@ def seed_history(now: datetime | None = None) -> dict:
     return summary
 
 
-def _reply(conversation: Conversation, agent: User, at: datetime, saved: dict, institution: str) -> None:
+def _reply(conversation: Conversation, agent: User, at: datetime, body: str, language: str) -> None:
     """A public reply sent at `at`, recorded as the reply service records one."""
-    language = _conversation_language(conversation)
-    template = saved.get(_REPLY_SHORTCUTS[language][conversation.urgency or "normal"])
-    template = template or next(iter(saved.values()))
     reply = Message(conversation=conversation, channel_id=conversation.channel_id, direction="out",
-                    language=language, user=agent, created_at=at, received_at=at,
-                    body=composer.fill_placeholders(template.body, conversation, institution),
+                    language=language, user=agent, body=body, created_at=at, received_at=at,
                     delivery_status="sent", delivered_at=at + timedelta(seconds=2))
     db.session.add(reply)
     note_outbound(conversation, reply)
-
-
-def _conversation_language(conversation: Conversation) -> str:
-    language = db.session.scalar(select(Message.language).where(
-        Message.conversation_id == conversation.id, Message.direction == "in")
-        .order_by(Message.created_at).limit(1))
-    return "en" if language == "en" else "fr"
